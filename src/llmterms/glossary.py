@@ -23,10 +23,11 @@ import json
 import os
 import re
 import textwrap
-import unicodedata
 from collections import namedtuple
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+
+from llmterms.ranking import name_score, normalize, text_score, words
 
 __all__ = [
     "CATEGORIES",
@@ -38,7 +39,6 @@ __all__ = [
     "Problem",
     "load",
     "lookup",
-    "normalize",
     "plain_text",
     "search",
     "used_in",
@@ -71,8 +71,6 @@ _ROLE = re.compile(r"\{(?P<role>[a-z:]+)\}`(?P<content>[^`]+)`")
 _ROLE_TARGET = re.compile(r"^(?P<text>.*?)\s*<(?P<target>[^<>]+)>$", re.DOTALL)
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _BIBKEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_:.+-]*$")
-_WORD = re.compile(r"[^\W_]+")
-_NOT_ALNUM = re.compile(r"[\W_]+")
 _CODE_SPAN = re.compile(r"(`+).+?\1", re.DOTALL)
 # Markdown passes HTML tags through: a bare <s> (Llama's BOS token) would strike out the rest of the page.
 _RAW_HTML = re.compile(r"</?[A-Za-z][\w-]*(\s[^<>]*)?/?>|<\|[^<>|]*\|>")
@@ -84,24 +82,6 @@ def _source_root() -> Path:
     if (packaged / "glossary").is_dir():
         return packaged
     return Path(__file__).resolve().parents[2]
-
-
-def normalize(name: str) -> str:
-    """Reduce a name to the form used to compare names: case-folded, accents and punctuation dropped.
-
-    Two names that normalize alike are the same name in the glossary, so only one entry may claim it.
-
-    >>> normalize("Grouped-Query Attention")
-    'groupedqueryattention'
-    >>> normalize("n_gpu_layers") == normalize("N-GPU layers")
-    True
-    >>> normalize("Q4_K_M")
-    'q4km'
-    """
-    folded = name.casefold()
-    if not folded.isascii():
-        folded = unicodedata.normalize("NFKD", folded)
-    return _NOT_ALNUM.sub("", folded)
 
 
 # Named tuples rather than dataclasses: `llmterms define` imports this module, and dataclasses (through
@@ -216,7 +196,7 @@ class Glossary:
             raise KeyError(f"no glossary entry named {name!r}") from None
 
     def get(self, name: str) -> Entry | None:
-        """The entry with this term or alias (compared as :func:`normalize` does), or None."""
+        """The entry with this term or alias (compared by :func:`~llmterms.ranking.normalize`), or None."""
         return self._by_name.get(normalize(name))
 
     def by_category(self) -> dict[str, list[Entry]]:
@@ -228,7 +208,7 @@ class Glossary:
 
     def search(self, query: str, limit: int = 5) -> list[Entry]:
         """Entries matching ``query``, best first (see :func:`search` for the ranking)."""
-        q, qwords = normalize(query), _words(query)
+        q, qwords = normalize(query), words(query)
         if not q:
             return []
         if limit == 1 and q in self._by_name:
@@ -236,11 +216,16 @@ class Glossary:
             return [self._by_name[q]]
         if self._index is None:
             self._index = [_Indexed(entry) for entry in self.entries]
-        scored = [(score, item.entry) for item in self._index if (score := _name_score(q, qwords, item)) > 0]
+        scored = [
+            (score, item.entry) for item in self._index if (score := name_score(q, qwords, item.names)) > 0
+        ]
         if len(scored) < limit:  # full text only fills places the names left; it is the slow part
             named = {id(entry) for _, entry in scored}
             for item in self._index:
-                if id(item.entry) not in named and (score := _text_score(qwords, item)) > 0:
+                if (
+                    id(item.entry) not in named
+                    and (score := text_score(qwords, item.summary_words, item.body_words)) > 0
+                ):
                     scored.append((score, item.entry))
         scored.sort(key=lambda pair: (-pair[0], pair[1].term.casefold()))
         return [entry for _, entry in scored[:limit]]
@@ -618,115 +603,20 @@ def plain_text(markdown: str, width: int | None = 80) -> str:
 # -- Search ------------------------------------------------------------------------------------------------
 
 
-def _within_one_edit(a: str, b: str) -> bool:
-    """True when ``a`` becomes ``b`` by at most one insertion, deletion, substitution or neighbour swap."""
-    if a == b:
-        return True
-    la, lb = len(a), len(b)
-    if abs(la - lb) > 1:
-        return False
-    if la == lb:
-        diff = [i for i in range(la) if a[i] != b[i]]
-        if len(diff) == 1:
-            return True
-        return (
-            len(diff) == 2
-            and diff[1] == diff[0] + 1
-            and a[diff[0]] == b[diff[1]]
-            and a[diff[1]] == b[diff[0]]
-        )
-    if la > lb:
-        a, b = b, a
-    i = 0
-    while i < len(a) and a[i] == b[i]:
-        i += 1
-    return a[i:] == b[i + 1 :]
-
-
-def _words(text: str) -> list[str]:
-    folded = text.casefold()
-    if not folded.isascii():
-        folded = "".join(ch for ch in unicodedata.normalize("NFKD", folded) if not unicodedata.combining(ch))
-    return _WORD.findall(folded)
-
-
 class _Indexed:
     """An entry's names, normalized once for all queries; its words only when a query needs them."""
 
     def __init__(self, entry: Entry):
         self.entry = entry
-        self.names = tuple((normalize(n), tuple(_words(n))) for n in entry.names)
+        self.names = tuple((normalize(n), tuple(words(n))) for n in entry.names)
 
     @functools.cached_property
     def summary_words(self) -> frozenset[str]:
-        return frozenset(_words(self.entry.summary))
+        return frozenset(words(self.entry.summary))
 
     @functools.cached_property
     def body_words(self) -> frozenset[str]:
-        return frozenset(_words(plain_text(self.entry.body, width=None)))
-
-
-def _word_prefixes(words: tuple[str, ...]) -> set[str]:
-    """The name's first word, first two words, ... run together: where a prefix query may stop."""
-    return {"".join(words[: i + 1]) for i in range(len(words))}
-
-
-def _stem_match(query_word: str, word: str) -> bool:
-    """Words that share a stem: "quantize" and "quantization", "tokenizer" and "tokenization"."""
-    if query_word[:5] != word[:5]:  # most pairs differ early; five shared letters are needed anyway
-        return False
-    common = 0
-    for a, b in zip(query_word, word, strict=False):
-        if a != b:
-            break
-        common += 1
-    return common >= 5 and common >= len(query_word) - 2
-
-
-def _name_score(q: str, qwords: list[str], item: _Indexed) -> float:
-    """Rank tiers, best first: exact name; whole words; name prefix; word prefixes or stems; one typo."""
-    best = 0.0
-    for rank, (n, name_words) in enumerate(item.names):
-        bonus = 20.0 if rank == 0 else 0.0  # the term itself before its aliases
-        if q == n:
-            return 1000.0 if rank == 0 else 950.0
-        first = 10.0 if qwords and name_words and name_words[0] == qwords[0] else 0.0
-        extra = len(name_words) - len(qwords)
-        if qwords and all(w in name_words for w in qwords):
-            best = max(best, 850.0 + bonus + first - 15 * extra)
-        elif n.startswith(q) and len(q) >= 2 and q in _word_prefixes(name_words):
-            best = max(best, 800.0 + bonus - (len(n) - len(q)))
-        elif len(q) >= 3 and qwords and name_words:
-            # all() stops at the first query word that matches nothing, which is where most names fail.
-            if all(any(w.startswith(qw) or _stem_match(qw, w) for w in name_words) for qw in qwords):
-                misses = sum(not any(w.startswith(qw) for w in name_words) for qw in qwords)
-                first = 10.0 if name_words[0].startswith(qwords[0][:5]) else 0.0
-                score = 700.0 + bonus + first - 10 * extra - 15 * misses - len(n) / 10
-                best = max(best, score)
-            elif q in n:
-                best = max(best, 650.0 + bonus - (len(n) - len(q)))
-        # A typo rarely hits the first letter, so keeping it is a tie-breaker. Lengths that differ by
-        # more than one are never one edit apart, and comparing them is the cheap test.
-        same_start = 5.0 if q[:1] == n[:1] else 0.0
-        if len(q) >= 4 and abs(len(q) - len(n)) <= 1 and _within_one_edit(q, n):
-            best = max(best, 600.0 + bonus + same_start)
-        elif (
-            len(q) >= 5
-            and len(qwords) == 1
-            and any(len(w) > 3 and abs(len(q) - len(w)) <= 1 and _within_one_edit(q, w) for w in name_words)
-        ):
-            best = max(best, 550.0 + bonus + same_start - len(n) / 10)
-    return best
-
-
-def _text_score(qwords: list[str], item: _Indexed) -> float:
-    """The last tier: every query word occurs in the summary (worth more) or the body."""
-    if not qwords:
-        return 0.0
-    hits = sum(2.0 if w in item.summary_words else 1.0 if w in item.body_words else 0.0 for w in qwords)
-    if hits < len(qwords):  # every word must occur somewhere
-        return 0.0
-    return 100.0 * hits / (2 * len(qwords))
+        return frozenset(words(plain_text(self.entry.body, width=None)))
 
 
 def lookup(name: str) -> Entry | None:
