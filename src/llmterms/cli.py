@@ -12,7 +12,7 @@ import sys
 import textwrap
 from collections.abc import Callable, Sequence
 
-from llmterms import __version__
+from llmterms import __version__, answers
 from llmterms import glossary as _glossary
 
 WIDTH = 80
@@ -106,6 +106,7 @@ def _glossary_of(args: argparse.Namespace) -> _glossary.Glossary:
 
 def _define(args: argparse.Namespace) -> int:
     query = " ".join(args.query)
+    stamp = answers.stamp() if args.glossary is None else None  # before reading, see answers.save
     glossary = _glossary_of(args)
     found = glossary.search(query, limit=1)
     if not found:
@@ -114,6 +115,14 @@ def _define(args: argparse.Namespace) -> int:
         raise CommandError(f"no glossary entry matches {query!r}.{hint}", 1)
     entry = found[0]
     used = _glossary.used_in(glossary)
+    # Saved before printing: a reader such as `head -3` may close the pipe as soon as it has its lines.
+    if stamp is not None and not answers.current(stamp):  # the answers file is missing or stale
+        answers.save(
+            stamp,
+            glossary,
+            lambda e: format_entry(e, used.get(e.term, [])) + "\n",
+            lambda e: json.dumps(_entry_json(e, used), indent=2, ensure_ascii=False) + "\n",
+        )
     if args.json:
         _print_json(_entry_json(entry, used))
     else:

@@ -310,8 +310,9 @@ def _load(root: Path, strict: bool, use_cache: bool = True) -> Glossary:
         raise GlossaryError([Problem(str(root), "path", "no such glossary folder")])
     files = sorted(root.glob("*/*.md"))
     # Parsing ~300 YAML headers costs ten times Python's start-up; `llmterms define` should not pay it on
-    # every call. The cache holds the validated result (entries and problems), keyed by every file's stat.
-    cache = _cache_file(root, files)
+    # every call. The cache holds the validated result (entries and problems), keyed by the stat of every
+    # Markdown file, stray ones included: a file in the wrong place is a problem the cache must not hide.
+    cache = _cache_file(root, sorted(root.rglob("*.md")))
     try:
         if not use_cache:
             raise FileNotFoundError(cache)

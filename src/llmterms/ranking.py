@@ -43,7 +43,7 @@ def words(text: str) -> list[str]:
     """The words of ``text``: case-folded runs of letters and digits, accents dropped.
 
     This is what the regular expression ``[^\\W_]+`` finds (``str.isalnum`` is its definition of a
-    word character, less the underscore), written without :mod:`re` so that importing it is free.
+    word character, less the underscore), written without ``re`` so that importing it is free.
 
     >>> words("Top-p (nucleus) sampling, n_gpu_layers, naïve")
     ['top', 'p', 'nucleus', 'sampling', 'n', 'gpu', 'layers', 'naive']
@@ -131,8 +131,8 @@ def name_score(q: str, qwords: Sequence[str], names: Sequence[tuple[str, Sequenc
     >>> name_score("nucleus", ["nucleus"], names)  # a whole word of an alias, one word short
     845.0
     """
-    # Plain loops rather than any()/all() over generators: this runs for every name of every entry on
-    # each query, and `llmterms define` has to finish within a few Python start-ups.
+    # This runs for every name of every entry on each query, within `llmterms define`'s budget of a few
+    # Python start-ups: the common failures are tested first and with plain loops (see _every_word_starts).
     best = 0.0
     lq, nq = len(q), len(qwords)
     for rank, (n, name_words) in enumerate(names):
