@@ -57,6 +57,15 @@ def write_entry(root: Path, relpath: str, front_matter: str, body: str | None = 
     return path
 
 
+@pytest.fixture(scope="module")
+def model():
+    """The tiny model, loaded once per test module that asks for it (test_gguf.py has a `model` of its own)."""
+    from llmterms import tiny  # here: most test modules need neither the model nor ctransformers
+
+    with tiny.load() as m:
+        yield m
+
+
 @pytest.fixture
 def glossary_dir(tmp_path: Path) -> Path:
     """A valid two-entry glossary in a temporary folder."""

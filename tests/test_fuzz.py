@@ -201,27 +201,27 @@ def tiny_bytes() -> bytes:
 # -- The readers under test -------------------------------------------------------------------------
 
 
-def inspect_cleanly(path: Path) -> lg.GGUFInfo | None:
-    """Run llmterms.gguf.inspect: a GGUFInfo or None (a GGUFError naming the file), within the budget."""
+def _cleanly(read, error: type[Exception], path: Path):
+    """``read(path)`` within the budget: its result, or None for an error that names the file."""
     started = time.perf_counter()
     try:
         with bounded():
-            return lg.inspect(path)
-    except lg.GGUFError as exc:
+            return read(path)
+    except error as exc:
         assert str(exc).startswith(f"{path}: "), exc
         return None
     finally:
         assert time.perf_counter() - started < 10, "wall time: the machine is swapping or the reader waits"
 
 
+def inspect_cleanly(path: Path) -> lg.GGUFInfo | None:
+    """Run llmterms.gguf.inspect: a GGUFInfo or None (a GGUFError naming the file)."""
+    return _cleanly(lg.inspect, lg.GGUFError, path)
+
+
 def validate_cleanly(path: Path) -> dict | None:
     """Run the loader's validator: the model's shape or None (a ModelFileError naming the file)."""
-    try:
-        with bounded():
-            return loader.validate(path)
-    except loader.ModelFileError as exc:
-        assert str(exc).startswith(f"{path}: "), exc
-        return None
+    return _cleanly(loader.validate, loader.ModelFileError, path)
 
 
 def both_readers(path: Path) -> tuple[lg.GGUFInfo | None, dict | None]:

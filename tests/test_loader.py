@@ -20,12 +20,6 @@ def good_bytes():
     return tiny.path().read_bytes()
 
 
-@pytest.fixture(scope="module")
-def model():
-    with tiny.load() as m:
-        yield m
-
-
 def write(tmp_path, data, name="bad.gguf"):
     path = tmp_path / name
     path.write_bytes(bytes(data))

@@ -29,12 +29,6 @@ class Recorder:
 
 
 @pytest.fixture(scope="module")
-def model():
-    with tiny.load() as m:
-        yield m
-
-
-@pytest.fixture(scope="module")
 def held_out():
     return tiny.validation_text()
 

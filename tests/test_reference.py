@@ -13,12 +13,6 @@ def reference():
 
 
 @pytest.fixture(scope="module")
-def model():
-    with tiny.load() as m:
-        yield m
-
-
-@pytest.fixture(scope="module")
 def passage():
     return tiny.validation_text()[:2000]
 
