@@ -37,8 +37,6 @@ if TYPE_CHECKING:
 #: Bumped whenever the file's layout or the printed answers change shape.
 SCHEMA = 1
 
-# Resolved, as llmterms.glossary resolves it: through a symlinked install, the stamp must name the files
-# the glossary is read from.
 _HERE = os.path.dirname(os.path.realpath(__file__))
 #: The modules and data file whose content shapes an answer.
 _CODE = ("answers.py", "cli.py", "glossary.py", "parameters.py", "ranking.py", "data/parameters.toml")
@@ -106,7 +104,7 @@ def stamp(root: str | None = None) -> tuple | None:
     >>> stamp("/nonexistent") is None
     True
     """
-    root = root or _source_root()
+    root = root or source_root()
     entries = _markdown_under(os.path.join(root, "glossary"))
     if not entries:
         return None
@@ -191,8 +189,15 @@ def _load(file: str | None = None, expected: tuple | None = None) -> dict | None
     return stored
 
 
-def _source_root() -> str:
-    # The same rule as llmterms.glossary._source_root, without pathlib.
+def source_root() -> str:
+    """Where the glossary and the manual's sources live: inside the installed package, or the checkout.
+
+    :mod:`llmterms.glossary` reads from here too. The path is resolved, so that through a symlinked
+    install the stamp names the files the glossary is actually read from.
+
+    >>> sorted(name for name in os.listdir(source_root()) if name in ("docs", "glossary"))
+    ['docs', 'glossary']
+    """
     packaged = os.path.join(_HERE, "_data")
     if os.path.isdir(os.path.join(packaged, "glossary")):
         return packaged

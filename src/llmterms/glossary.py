@@ -27,6 +27,7 @@ from collections import namedtuple
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from llmterms import answers
 from llmterms.ranking import name_score, normalize, text_score, words
 
 __all__ = [
@@ -74,14 +75,6 @@ _BIBKEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_:.+-]*$")
 _CODE_SPAN = re.compile(r"(`+).+?\1", re.DOTALL)
 # Markdown passes HTML tags through: a bare <s> (Llama's BOS token) would strike out the rest of the page.
 _RAW_HTML = re.compile(r"</?[A-Za-z][\w-]*(\s[^<>]*)?/?>|<\|[^<>|]*\|>")
-
-
-def _source_root() -> Path:
-    """Where the glossary and the manual's sources live: inside the wheel, or the repository checkout."""
-    packaged = Path(__file__).parent / "_data"
-    if (packaged / "glossary").is_dir():
-        return packaged
-    return Path(__file__).resolve().parents[2]
 
 
 # Named tuples rather than dataclasses: `llmterms define` imports this module, and dataclasses (through
@@ -260,7 +253,7 @@ def load(path: str | Path | None = None, *, strict: bool = True) -> Glossary:
     llmterms.glossary.GlossaryError: glossary/formats/gguf.md: see_also: unknown term 'GGMLv4'
     """
     if path is None:
-        return _load_cached(_source_root() / "glossary", strict)
+        return _load_cached(Path(answers.source_root()) / "glossary", strict)
     return _load(Path(path), strict, use_cache=False)
 
 
@@ -658,7 +651,7 @@ def used_in(glossary: Glossary | None = None, docs: str | Path | None = None) ->
     True
     """
     glossary = glossary or load()
-    docs = Path(docs) if docs is not None else _source_root() / "docs"
+    docs = Path(docs) if docs is not None else Path(answers.source_root()) / "docs"
     found: dict[str, set[str]] = {entry.term: set() for entry in glossary}
     for docname, targets in _page_targets(docs).items():
         for target in targets:
