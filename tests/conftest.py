@@ -59,7 +59,7 @@ def write_entry(root: Path, relpath: str, front_matter: str, body: str | None = 
 
 @pytest.fixture(scope="module")
 def model():
-    """The tiny model, loaded once per test module that asks for it (test_gguf.py has a `model` of its own)."""
+    """The tiny model, loaded once per test module that asks for it (test_gguf_file.py has a `model` of its own)."""
     from llmterms import tiny  # here: most test modules need neither the model nor ctransformers
 
     with tiny.load() as m:

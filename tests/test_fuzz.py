@@ -1,7 +1,7 @@
 """Fuzzing the GGUF readers: every bad file ends in a clear error, quickly and without a large allocation.
 
-Three readers take GGUF files from users: :func:`llmterms.gguf.inspect` (and ``llmterms inspect`` on top of
-it), and :func:`llmterms.loader.validate`, which guards ctransformers. The files here start from valid
+Three readers take GGUF files from users: :func:`llmterms.gguf_file.inspect` (and ``llmterms inspect`` on top of
+it), and :func:`llmterms.engine.validate`, which guards ctransformers. The files here start from valid
 ones whose layout is walked field by field (:func:`layout`), then get cut at a field boundary, have a
 count, length, type, offset or version replaced, or have random bytes appended to a valid prefix.
 
@@ -32,8 +32,8 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from llmterms import cli, loader, tiny
-from llmterms import gguf as lg
+from llmterms import cli, engine, tiny
+from llmterms import gguf_file as lg
 
 # Examples per fuzzer: the whole file runs in under a minute on two shared cores (docs/benchmarks.md gives
 # the figure); `--hypothesis-seed` reproduces a run.
@@ -215,13 +215,13 @@ def _cleanly(read, error: type[Exception], path: Path):
 
 
 def inspect_cleanly(path: Path) -> lg.GGUFInfo | None:
-    """Run llmterms.gguf.inspect: a GGUFInfo or None (a GGUFError naming the file)."""
+    """Run llmterms.gguf_file.inspect: a GGUFInfo or None (a GGUFError naming the file)."""
     return _cleanly(lg.inspect, lg.GGUFError, path)
 
 
 def validate_cleanly(path: Path) -> dict | None:
     """Run the loader's validator: the model's shape or None (a ModelFileError naming the file)."""
-    return _cleanly(loader.validate, loader.ModelFileError, path)
+    return _cleanly(engine.validate, engine.ModelFileError, path)
 
 
 def both_readers(path: Path) -> tuple[lg.GGUFInfo | None, dict | None]:
@@ -419,8 +419,8 @@ def test_wrong_versions(tmp_path, rich, version):
     path = tmp_path / "version.gguf"
     path.write_bytes(rich[:4] + struct.pack("<I", version) + rich[8:])
     assert both_readers(path) == (None, None)
-    with pytest.raises(loader.ModelFileError, match=f"GGUF version {version} is not supported"):
-        loader.validate(path)
+    with pytest.raises(engine.ModelFileError, match=f"GGUF version {version} is not supported"):
+        engine.validate(path)
 
 
 # -- Values of the wrong type under the keys the readers interpret ----------------------------------
@@ -523,8 +523,8 @@ def set_u32(data: bytes, key: str, value: int) -> bytes:
 def test_absurd_hyperparameters_fail_fast(tmp_path, tiny_bytes, key, value):
     path = tmp_path / "hp.gguf"
     path.write_bytes(set_u32(tiny_bytes, key, value))
-    with bounded(), pytest.raises(loader.ModelFileError):
-        loader.validate(path)
+    with bounded(), pytest.raises(engine.ModelFileError):
+        engine.validate(path)
 
 
 # -- Files the validator accepts are safe to load ---------------------------------------------------
@@ -549,12 +549,12 @@ def test_files_the_validator_accepts_load_in_a_subprocess(tmp_path, tiny_bytes):
     script = textwrap.dedent(
         """
         import sys
-        from llmterms import loader
+        from llmterms import engine
         for path in sys.argv[1:]:
             try:
-                with loader.load(path) as model:
+                with engine.load(path) as model:
                     model.generate("GGUF ≈ 🦙", max_new_tokens=3)
-            except (loader.ModelFileError, ValueError, RuntimeError) as exc:
+            except (engine.ModelFileError, ValueError, RuntimeError) as exc:
                 print("refused:", exc)
         print("done", len(sys.argv) - 1)
         """

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from llmterms import tiny
+from llmterms.forward_pass import ReferenceModel
 from llmterms.perplexity import perplexity, perplexity_from_logprobs, token_logprobs
-from llmterms.reference import ReferenceModel
 
 
 class Recorder:

@@ -7,7 +7,7 @@ from pathlib import Path
 import gguf
 import pytest
 
-from llmterms import loader, tiny
+from llmterms import engine, tiny
 
 
 def test_f16_file_ships_with_the_package():
@@ -95,7 +95,7 @@ def test_validation_text_is_held_out_prose():
 
 def test_torch_and_sentencepiece_stay_out_of_the_runtime():
     script = (
-        "import sys, llmterms, llmterms.tiny, llmterms.loader, llmterms.reference, llmterms.perplexity\n"
+        "import sys, llmterms, llmterms.tiny, llmterms.engine, llmterms.forward_pass, llmterms.perplexity\n"
         "from llmterms import tiny\n"
         "tiny.load().generate('x', max_new_tokens=2)\n"
         "print(sorted(m for m in ('torch', 'sentencepiece', 'ctransformers.hub') if m in sys.modules))"
@@ -105,6 +105,6 @@ def test_torch_and_sentencepiece_stay_out_of_the_runtime():
 
 
 def test_validate_accepts_the_shipped_file():
-    shape = loader.validate(tiny.path())
+    shape = engine.validate(tiny.path())
     assert shape["n_ctx_train"] == 256
     assert shape["tokens"][:3] == ("<unk>", "<s>", "</s>")

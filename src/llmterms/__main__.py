@@ -1,6 +1,6 @@
 """The ``llmterms`` command (also ``python -m llmterms``).
 
-``llmterms define`` of a known term is answered from :mod:`llmterms.answers` before :mod:`llmterms.cli`,
+``llmterms define`` of a known term is answered from :mod:`llmterms.cache` before :mod:`llmterms.cli`,
 with its parser and the whole glossary, is imported; everything else goes to :func:`llmterms.cli.main`.
 """
 
@@ -13,9 +13,9 @@ def main(argv: list[str] | None = None) -> int:
     >>> main(["define", "zzxqv"])  # no saved answer matches: the full command line says so on stderr
     1
     """
-    from llmterms import answers
+    from llmterms import cache
 
-    text = answers.answer(sys.argv[1:] if argv is None else argv)
+    text = cache.answer(sys.argv[1:] if argv is None else argv)
     if text is None:
         from llmterms.cli import main as full
 

@@ -12,7 +12,7 @@ import sys
 import textwrap
 from collections.abc import Callable, Sequence
 
-from llmterms import __version__, answers
+from llmterms import __version__, cache
 from llmterms import glossary as _glossary
 
 WIDTH = 80
@@ -88,12 +88,12 @@ def format_entry(entry: _glossary.Entry, used_in: Sequence[str] = ()) -> str:
 
 def _options(entry: _glossary.Entry) -> dict[str, list[str]]:
     """The option names tools use for this entry's setting, from the cross-tool parameter map."""
-    from llmterms import parameters  # reads a TOML table; no numpy
+    from llmterms import options  # reads a TOML table; no numpy
 
-    concept = parameters.for_term(entry.term)
+    concept = options.for_term(entry.term)
     if concept is None:
         return {}
-    tools = parameters.tools()
+    tools = options.tools()
     return {tools[key].name: list(names) for key, names in concept.names.items() if names}
 
 
@@ -106,7 +106,7 @@ def _glossary_of(args: argparse.Namespace) -> _glossary.Glossary:
 
 def _define(args: argparse.Namespace) -> int:
     query = " ".join(args.query)
-    stamp = answers.stamp() if args.glossary is None else None  # before reading, see answers.save
+    stamp = cache.stamp() if args.glossary is None else None  # before reading, see cache.save
     glossary = _glossary_of(args)
     found = glossary.search(query, limit=1)
     if not found:
@@ -116,8 +116,8 @@ def _define(args: argparse.Namespace) -> int:
     entry = found[0]
     used = _glossary.used_in(glossary)
     # Saved before printing: a reader such as `head -3` may close the pipe as soon as it has its lines.
-    if stamp is not None and not answers.current(stamp):  # the answers file is missing or stale
-        answers.save(
+    if stamp is not None and not cache.current(stamp):  # the answers file is missing or stale
+        cache.save(
             stamp,
             glossary,
             lambda e: format_entry(e, used.get(e.term, [])) + "\n",
@@ -228,11 +228,11 @@ def _rope(args: argparse.Namespace) -> int:
 
 
 def _inspect(args: argparse.Namespace) -> int:
-    from llmterms import gguf
+    from llmterms import gguf_file
 
     try:
-        info = gguf.inspect(args.file)
-    except gguf.GGUFError as exc:
+        info = gguf_file.inspect(args.file)
+    except gguf_file.GGUFError as exc:
         raise CommandError(str(exc), 1) from None
     if args.json:
         _print_json(info.to_dict())

@@ -27,7 +27,7 @@ from collections import namedtuple
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from llmterms import answers
+from llmterms import cache
 from llmterms.ranking import name_score, normalize, text_score, words
 
 __all__ = [
@@ -253,7 +253,7 @@ def load(path: str | Path | None = None, *, strict: bool = True) -> Glossary:
     llmterms.glossary.GlossaryError: glossary/formats/gguf.md: see_also: unknown term 'GGMLv4'
     """
     if path is None:
-        return _load_cached(Path(answers.source_root()) / "glossary", strict)
+        return _load_cached(Path(cache.source_root()) / "glossary", strict)
     return _load(Path(path), strict, use_cache=False)
 
 
@@ -651,7 +651,7 @@ def used_in(glossary: Glossary | None = None, docs: str | Path | None = None) ->
     True
     """
     glossary = glossary or load()
-    docs = Path(docs) if docs is not None else Path(answers.source_root()) / "docs"
+    docs = Path(docs) if docs is not None else Path(cache.source_root()) / "docs"
     found: dict[str, set[str]] = {entry.term: set() for entry in glossary}
     for docname, targets in _page_targets(docs).items():
         for target in targets:

@@ -66,7 +66,7 @@ def perplexity(
 ) -> float:
     """Return the perplexity of *model* on *text*, by llama.cpp's method (see the module docstring).
 
-    *model* is a :class:`llmterms.loader.Model` or a :class:`llmterms.reference.ReferenceModel`;
+    *model* is a :class:`llmterms.engine.Model` or a :class:`llmterms.forward_pass.ReferenceModel`;
     *context_length* is the window (default: the model's context length), and the text must fill
     at least two windows; *chunks* caps the number of windows, like llama.cpp's ``--chunks``.
     Prose the model was trained on in order scores far lower than the same words shuffled:

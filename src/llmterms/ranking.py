@@ -1,7 +1,7 @@
 """How a query is matched against glossary names: normal forms, words, and the rank of each kind of match.
 
 Both :meth:`llmterms.glossary.Glossary.search` and the precompiled answers of ``llmterms define``
-(:mod:`llmterms.answers`) rank with these functions, so the two cannot disagree. The module imports
+(:mod:`llmterms.cache`) rank with these functions, so the two cannot disagree. The module imports
 nothing at start-up (no regular expressions) because ``define`` runs it before anything else.
 
 >>> q = "rotary"

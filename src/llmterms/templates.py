@@ -145,9 +145,9 @@ def render_gguf(
     Hi</s>
     <|assistant|>
     """
-    from llmterms import gguf as llmterms_gguf
+    from llmterms import gguf_file
 
-    info = llmterms_gguf.inspect(path)
+    info = gguf_file.inspect(path)
     if not info.chat_template:
         raise ValueError(f"{path}: no tokenizer.chat_template in this GGUF file")
     return render(

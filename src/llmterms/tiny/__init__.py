@@ -62,15 +62,15 @@ def path(quant: str = "F16") -> Path:
 
 
 def load(quant: str = "F16", **options):
-    """Load the tiny model through :func:`llmterms.loader.load`.
+    """Load the tiny model through :func:`llmterms.engine.load`.
 
     >>> with load() as model:
     ...     model.pieces("GGUF file")
     ['▁GGUF', '▁file']
     """
-    from llmterms import loader
+    from llmterms import engine
 
-    return loader.load(path(quant), **options)
+    return engine.load(path(quant), **options)
 
 
 def validation_text() -> str:
@@ -114,7 +114,7 @@ def quantization_table(chunks: int = 4) -> list[QuantRow]:
     """
     import gguf
 
-    from llmterms import loader
+    from llmterms import engine
     from llmterms.perplexity import perplexity
 
     text = validation_text()
@@ -123,7 +123,7 @@ def quantization_table(chunks: int = 4) -> list[QuantRow]:
         file = path(quant)
         tensors = gguf.GGUFReader(file).tensors
         bits = 8 * sum(int(t.n_bytes) for t in tensors) / sum(int(t.n_elements) for t in tensors)
-        with loader.load(file) as model:
+        with engine.load(file) as model:
             rows.append(QuantRow(quant, file.stat().st_size, bits, perplexity(model, text, chunks=chunks)))
     return rows
 

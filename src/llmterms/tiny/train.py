@@ -350,9 +350,9 @@ def _write_gguf(model, sp, hp: Hyperparameters, path: Path) -> None:
 
 def _check_tokenizer(sp, gguf_path: Path, texts: list[str]) -> None:
     """Fail unless llama.cpp, reading the GGUF file, tokenizes *texts* exactly as SentencePiece does."""
-    from llmterms import loader
+    from llmterms import engine
 
-    with loader.load(gguf_path) as model:
+    with engine.load(gguf_path) as model:
         for text in texts:
             for line in text.splitlines():
                 if model.tokenize(line, add_bos=False) != sp.encode(line):

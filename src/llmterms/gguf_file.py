@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-# Absolute import: this module is llmterms.gguf, and this is the PyPI package of the same name.
+# Absolute import: this module is llmterms.gguf_file, and this is the PyPI package of the same name.
 import gguf as _gguf
 
 __all__ = ["ArraySummary", "GGUFError", "GGUFInfo", "inspect", "validate"]
@@ -44,7 +44,7 @@ class GGUFError(ValueError):
     >>> raise GGUFError("model.gguf: wrong magic")
     Traceback (most recent call last):
     ...
-    llmterms.gguf.GGUFError: model.gguf: wrong magic
+    llmterms.gguf_file.GGUFError: model.gguf: wrong magic
     """
 
 
@@ -287,7 +287,7 @@ def validate(path: str | os.PathLike[str]) -> None:
     >>> validate(bad)
     Traceback (most recent call last):
     ...
-    llmterms.gguf.GGUFError: .../bad.gguf: not a GGUF file (magic b'GGML', expected b'GGUF')
+    llmterms.gguf_file.GGUFError: .../bad.gguf: not a GGUF file (magic b'GGML', expected b'GGUF')
     """
     _open_and_scan(path)
 

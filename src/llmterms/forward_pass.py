@@ -116,9 +116,9 @@ class ReferenceModel:
         """
         import gguf
 
-        from llmterms import loader
+        from llmterms import engine
 
-        info = loader.validate(path)
+        info = engine.validate(path)
         reader = gguf.GGUFReader(path)
         fields = {name: f.contents() for name, f in reader.fields.items() if not name.startswith("GGUF.")}
         shape = Shape(

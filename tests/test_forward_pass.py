@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from llmterms import tiny
-from llmterms.reference import ReferenceModel, Vocabulary, rms_norm, softmax
+from llmterms.forward_pass import ReferenceModel, Vocabulary, rms_norm, softmax
 
 
 @pytest.fixture(scope="module")

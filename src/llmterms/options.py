@@ -1,7 +1,7 @@
 """The cross-tool parameter map: one setting, its name in each local-LLM tool, and its glossary term.
 
 The same knob has a different name in every tool (``-ngl``, ``n_gpu_layers``, ``gpu_layers``, ``num_gpu``).
-The map lives in ``data/parameters.toml``, with the source file each name was checked in.
+The map lives in ``data/options.toml``, with the source file each name was checked in.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from functools import lru_cache
 
 # Named tuples rather than dataclasses, and the data file read by path rather than through
 # importlib.resources: `llmterms define` imports this module, and both of those cost more than the lookup.
-_DATA = os.path.join(os.path.dirname(__file__), "data", "parameters.toml")
+_DATA = os.path.join(os.path.dirname(__file__), "data", "options.toml")
 
 __all__ = [
     "GROUPS",

@@ -326,7 +326,7 @@ def validate(path) -> dict:
     >>> validate(bad)
     Traceback (most recent call last):
     ...
-    llmterms.loader.ModelFileError: .../bad.gguf: GGUF version 7 is not supported (expected 2 or 3)
+    llmterms.engine.ModelFileError: .../bad.gguf: GGUF version 7 is not supported (expected 2 or 3)
     """
     path = Path(path)
     if not path.is_file():

@@ -16,7 +16,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from llmterms import answers, cli, glossary, ranking
+from llmterms import cache, cli, glossary, ranking
 from tests.conftest import REPO
 
 QUERIES = [
@@ -29,13 +29,13 @@ QUERIES = [
 @pytest.fixture(scope="module")
 def saved(tmp_path_factory: pytest.TempPathFactory):
     """Answers saved by a real `define` into an empty cache folder, which stays in use for the module."""
-    cache = tmp_path_factory.mktemp("cache")
+    folder = tmp_path_factory.mktemp("cache")
     with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("XDG_CACHE_HOME", str(cache))
-        assert answers.answer(["define", "gguf"]) is None
+        mp.setenv("XDG_CACHE_HOME", str(folder))
+        assert cache.answer(["define", "gguf"]) is None
         with contextlib.redirect_stdout(io.StringIO()):
             assert cli.main(["define", "gguf"]) == 0
-        yield cache
+        yield folder
 
 
 def full_output(*argv: str) -> tuple[int, str]:
@@ -47,7 +47,7 @@ def full_output(*argv: str) -> tuple[int, str]:
 
 def test_every_test_query_gets_the_full_commands_output(saved):
     for query in QUERIES:
-        fast = answers.answer(["define", *query.split()])
+        fast = cache.answer(["define", *query.split()])
         assert fast is not None, query  # every test query matches a name
         assert (0, fast) == full_output("define", "--", *query.split()), query
 
@@ -60,7 +60,7 @@ def test_every_term_and_alias_gets_its_own_entry(saved):
         for name in entry.names:
             if name.startswith("-"):
                 continue  # `define -ngl` is an unknown option to argparse; `define -- -ngl` takes the full path
-            assert answers.answer(["define", *name.split()]) == expected, name
+            assert cache.answer(["define", *name.split()]) == expected, name
 
 
 def test_a_query_takes_the_full_path_only_when_no_name_matches(saved):
@@ -69,7 +69,7 @@ def test_a_query_takes_the_full_path_only_when_no_name_matches(saved):
     for query in ["bandwidth bound", "zzxqv", "the", "weights", "speculative", "perplexety"]:
         q, qwords = ranking.normalize(query), ranking.words(query)
         named = any(ranking.name_score(q, qwords, names) > 0 for names in index)
-        assert (answers.answer(["define", *query.split()]) is not None) == named, query
+        assert (cache.answer(["define", *query.split()]) is not None) == named, query
 
 
 @pytest.mark.parametrize("query", ["GGUF", "n_gpu_layers", "rotary", "perplexety", "kv cache"])
@@ -77,8 +77,8 @@ def test_text_and_json_match_the_full_command(saved, query):
     for argv in (["define", *query.split()], ["define", "--json", *query.split()]):
         status, expected = full_output(*argv)
         assert status == 0
-        assert answers.answer(argv) == expected
-    assert json.loads(answers.answer(["define", query, "--json"]))["term"] == json.loads(expected)["term"]
+        assert cache.answer(argv) == expected
+    assert json.loads(cache.answer(["define", query, "--json"]))["term"] == json.loads(expected)["term"]
 
 
 @pytest.mark.parametrize(
@@ -97,8 +97,8 @@ def test_text_and_json_match_the_full_command(saved, query):
     ],
 )
 def test_anything_else_goes_to_the_full_command_line(saved, argv):
-    assert answers.answer(["define", "gguf"]) is not None
-    assert answers.answer(argv) is None
+    assert cache.answer(["define", "gguf"]) is not None
+    assert cache.answer(argv) is None
 
 
 @pytest.mark.parametrize(
@@ -106,13 +106,13 @@ def test_anything_else_goes_to_the_full_command_line(saved, argv):
     [["--json", "gguf"], ["gguf", "--json"], ["--json", "--json", "kv", "cache"], ["Q4_K", "-", "Medium"]],
 )
 def test_json_before_or_after_the_query_and_a_lone_dash_are_answered(saved, argv):
-    fast = answers.answer(["define", *argv])
+    fast = cache.answer(["define", *argv])
     assert fast is not None
     assert (0, fast) == full_output("define", *argv)
 
 
 def test_the_same_glossary_as_the_full_command_line():
-    assert glossary.load().root == Path(answers.source_root()) / "glossary"
+    assert glossary.load().root == Path(cache.source_root()) / "glossary"
 
 
 def copy_sources(tmp_path: Path) -> Path:
@@ -124,8 +124,8 @@ def copy_sources(tmp_path: Path) -> Path:
 
 def test_the_stamp_changes_with_any_source_file(tmp_path):
     root = copy_sources(tmp_path)
-    before = answers.stamp(str(root))
-    assert answers.stamp(str(root)) == before
+    before = cache.stamp(str(root))
+    assert cache.stamp(str(root)) == before
     entry = root / "glossary" / "formats" / "gguf.md"
     chapter = root / "docs" / "06-quantization.md"
     changes = [
@@ -136,61 +136,61 @@ def test_the_stamp_changes_with_any_source_file(tmp_path):
     ]
     for change in changes:
         change()
-        after = answers.stamp(str(root))
+        after = cache.stamp(str(root))
         assert after != before
         before = after
 
 
 def test_a_stray_file_anywhere_in_the_glossary_changes_the_stamp(tmp_path):
     root = copy_sources(tmp_path)
-    before = answers.stamp(str(root))
+    before = cache.stamp(str(root))
     (root / "glossary" / "formats" / "nested").mkdir()
     (root / "glossary" / "formats" / "nested" / "stray.md").write_text("x")
-    assert answers.stamp(str(root)) != before
+    assert cache.stamp(str(root)) != before
 
 
 def test_no_stamp_without_glossary_entries(tmp_path):
     (tmp_path / "glossary").mkdir()
-    assert answers.stamp(str(tmp_path)) is None
-    assert answers.save(None, [], str, str, str(tmp_path / "answers.marshal")) is False
-    assert not answers.current(None)
+    assert cache.stamp(str(tmp_path)) is None
+    assert cache.save(None, [], str, str, str(tmp_path / "cache.marshal")) is False
+    assert not cache.current(None)
 
 
 def test_saving_into_an_unwritable_place_renders_nothing_and_leaves_nothing(tmp_path):
     blocker = tmp_path / "a-file"
     blocker.write_text("")
     rendered = []
-    assert not answers.save(
-        answers.stamp(), glossary.load(), rendered.append, rendered.append, str(blocker / "x")
+    assert not cache.save(
+        cache.stamp(), glossary.load(), rendered.append, rendered.append, str(blocker / "x")
     )
     assert rendered == []
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a-file"]
 
 
 def test_the_stamp_changes_with_the_date(monkeypatch):
-    before = answers.stamp()
-    monkeypatch.setattr(answers.time, "strftime", lambda fmt: "2099-01-01")
-    assert answers.stamp() != before
+    before = cache.stamp()
+    monkeypatch.setattr(cache.time, "strftime", lambda fmt: "2099-01-01")
+    assert cache.stamp() != before
 
 
 def test_stale_or_damaged_answers_are_not_used(saved, monkeypatch):
-    path = Path(answers._answers_file())
+    path = Path(cache._answers_file())
     good = path.read_bytes()
     try:
         path.write_bytes(good[: len(good) // 2])
-        assert answers.answer(["define", "gguf"]) is None
+        assert cache.answer(["define", "gguf"]) is None
         path.write_bytes(b"\x00not marshal")
-        assert answers.answer(["define", "gguf"]) is None
+        assert cache.answer(["define", "gguf"]) is None
         path.write_bytes(good)
-        assert answers.answer(["define", "gguf"]) is not None
-        monkeypatch.setattr(answers, "stamp", lambda root=None: ("another", "stamp"))
-        assert answers.answer(["define", "gguf"]) is None
+        assert cache.answer(["define", "gguf"]) is not None
+        monkeypatch.setattr(cache, "stamp", lambda root=None: ("another", "stamp"))
+        assert cache.answer(["define", "gguf"]) is None
     finally:
         path.write_bytes(good)
 
 
-def run_define(cache: Path, *query: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "XDG_CACHE_HOME": str(cache)}
+def run_define(folder: Path, *query: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "XDG_CACHE_HOME": str(folder)}
     command = [sys.executable, "-X", "importtime", "-m", "llmterms", "define", *query]
     return subprocess.run(command, capture_output=True, text=True, env=env, timeout=120)
 
@@ -217,9 +217,7 @@ def test_a_closed_stdout_or_pipe_is_not_an_error(tmp_path):
         command = ["bash", "-o", "pipefail", "-c", f"{sys.executable} -m llmterms {code}"]
         result = subprocess.run(command, capture_output=True, text=True, env=env, timeout=60)
         assert (result.returncode, result.stderr) == (0, ""), code
-        assert answers.current(
-            answers.stamp(), str(tmp_path / "llmterms" / Path(answers._answers_file()).name)
-        )
+        assert cache.current(cache.stamp(), str(tmp_path / "llmterms" / Path(cache._answers_file()).name))
 
 
 def test_an_unwritable_cache_only_costs_time(tmp_path):

@@ -39,7 +39,7 @@ SCHEMA = 1
 
 _HERE = os.path.dirname(os.path.realpath(__file__))
 #: The modules and data file whose content shapes an answer.
-_CODE = ("answers.py", "cli.py", "glossary.py", "parameters.py", "ranking.py", "data/parameters.toml")
+_CODE = ("cache.py", "cli.py", "glossary.py", "options.py", "ranking.py", "data/options.toml")
 
 
 def answer(argv: list[str], file: str | None = None) -> str | None:

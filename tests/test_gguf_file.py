@@ -1,4 +1,4 @@
-"""Tests for llmterms.gguf: inspection of real small files and clean failure on bad ones."""
+"""Tests for llmterms.gguf_file: inspection of real small files and clean failure on bad ones."""
 
 import contextlib
 import struct
@@ -10,8 +10,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import llmterms.gguf as lg
-from llmterms.gguf import ArraySummary, GGUFError, inspect, validate
+import llmterms.gguf_file as lg
+from llmterms.gguf_file import ArraySummary, GGUFError, inspect, validate
 
 
 def write_model(path, vocab=40):
@@ -45,7 +45,7 @@ def model(tmp_path_factory):
 def test_module_uses_the_pypi_package():
     assert lg._gguf is pypi_gguf
     assert hasattr(lg._gguf, "GGUFReader")
-    assert lg.__name__ == "llmterms.gguf"
+    assert lg.__name__ == "llmterms.gguf_file"
 
 
 def test_inspect_values(model):

@@ -1,11 +1,11 @@
-"""Tests for llmterms.parameters: the map's data and its lookups."""
+"""Tests for llmterms.options: the map's data and its lookups."""
 
 from pathlib import Path
 
 import pytest
 
 from llmterms import glossary
-from llmterms import parameters as p
+from llmterms import options as p
 
 REPO = Path(__file__).resolve().parents[1]
 

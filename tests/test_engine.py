@@ -11,8 +11,8 @@ import gguf
 import numpy as np
 import pytest
 
-from llmterms import loader, tiny
-from llmterms.loader import ModelFileError
+from llmterms import engine, tiny
+from llmterms.engine import ModelFileError
 
 
 @pytest.fixture(scope="module")
@@ -28,7 +28,7 @@ def write(tmp_path, data, name="bad.gguf"):
 
 def assert_rejected(path, fragment):
     with pytest.raises(ModelFileError, match=fragment) as info:
-        loader.load(path)
+        engine.load(path)
     assert str(path) in str(info.value)
     assert isinstance(info.value, ValueError)
 
@@ -87,7 +87,7 @@ def test_shorter_array_count_is_caught_downstream(tmp_path, good_bytes):
     at = array_count_offset(good_bytes, b"tokenizer.ggml.scores")
     data[at : at + 8] = struct.pack("<Q", 1000)
     with pytest.raises(ModelFileError):
-        loader.load(write(tmp_path, data))
+        engine.load(write(tmp_path, data))
 
 
 def test_file_that_does_not_exist(tmp_path):
@@ -134,7 +134,7 @@ def synthetic(tmp_path, *, arch="llama", drop=(), reshape=None, retype=None, ext
 
 
 def test_synthetic_copy_is_accepted(tmp_path):
-    with loader.load(synthetic(tmp_path)) as m:
+    with engine.load(synthetic(tmp_path)) as m:
         assert m.vocab_size == 1024
 
 
@@ -178,7 +178,7 @@ def test_mutated_headers_never_crash(tmp_path):
     script = textwrap.dedent(
         f"""
         import random, pathlib
-        from llmterms import loader, tiny
+        from llmterms import engine, tiny
         data = tiny.path().read_bytes()
         # The token strings fill most of the metadata; aim half the mutations elsewhere (header,
         # other keys, scores and types, tensor table) so that those are hit too.
@@ -197,10 +197,10 @@ def test_mutated_headers_never_crash(tmp_path):
                 mutant[at] = rng.randrange(256)
             path.write_bytes(mutant)
             try:
-                with loader.load(path) as model:
+                with engine.load(path) as model:
                     model.generate("Ünïcode text", max_new_tokens=4)
                 outcomes["loaded"] += 1
-            except (loader.ModelFileError, ValueError):
+            except (engine.ModelFileError, ValueError):
                 outcomes["rejected"] += 1
         print(outcomes)
         """
@@ -294,7 +294,7 @@ def test_sampling_is_reproducible_with_a_seed(model):
 
 
 def runnable_builds():
-    flags = loader._cpu_flags()
+    flags = engine._cpu_flags()
     return ["basic"] + ["avx"] * ({"avx", "f16c"} <= flags) + ["avx2"] * ("avx2" in flags)
 
 
@@ -329,12 +329,12 @@ def test_load_is_fast():
 
 
 def test_library_choice_reads_cpuinfo():
-    flags = loader._cpu_flags()
+    flags = engine._cpu_flags()
     expected = "avx2" if "avx2" in flags else "avx" if {"avx", "f16c"} <= flags else "basic"
-    assert loader.library_path().parent.name == expected
-    assert loader.library_path().is_file()
+    assert engine.library_path().parent.name == expected
+    assert engine.library_path().is_file()
 
 
 def test_block_sizes_match_gguf():
-    for type_id, sizes in loader._RUNNABLE_TYPES.items():
+    for type_id, sizes in engine._RUNNABLE_TYPES.items():
         assert gguf.GGML_QUANT_SIZES[gguf.GGMLQuantizationType(type_id)] == sizes
