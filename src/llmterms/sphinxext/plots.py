@@ -21,6 +21,7 @@ from pathlib import Path
 
 from docutils import nodes
 from docutils.parsers.rst import directives
+from sphinx.application import Sphinx
 from sphinx.util.docutils import SphinxDirective
 
 RC = {"figure.figsize": (7.0, 4.0), "font.size": 10, "axes.grid": True, "svg.hashsalt": "llmterms"}
@@ -76,3 +77,8 @@ class PlotDirective(SphinxDirective):
             figure += nodes.caption("", "", *caption)
         self.add_name(figure)
         return [figure]
+
+
+def setup(app: Sphinx) -> None:
+    # Ours replaces matplotlib's, which cannot run inside MyST Markdown (see above).
+    app.add_directive("plot", PlotDirective, override=True)

@@ -19,6 +19,7 @@ from collections.abc import Mapping
 
 from docutils import nodes
 from docutils.parsers.rst import directives
+from sphinx.application import Sphinx
 from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util.docutils import SphinxDirective
 
@@ -129,3 +130,8 @@ class BreakableCodeInPrint(SphinxPostTransform):
                 text = literal.astext()
                 broken = "".join(ch + ZWSP if ch in "_-." else ch for ch in text).rstrip(ZWSP)
                 literal.children = [nodes.Text(broken)]
+
+
+def setup(app: Sphinx) -> None:
+    app.add_directive("llmterms-table", TableDirective)
+    app.add_post_transform(BreakableCodeInPrint)
