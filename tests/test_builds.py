@@ -55,9 +55,13 @@ def published(project: Path) -> dict[str, dict]:
     return {e["term"]: e for e in json.loads((project / "html" / "glossary.json").read_text())}
 
 
-def search_index(project: Path) -> dict:
-    text = (project / "html" / "searchindex.js").read_text()
+def search_index_of(script: bytes) -> dict:
+    text = script.decode("utf-8")
     return json.loads(text[text.index("(") + 1 : text.rindex(")")])
+
+
+def search_index(project: Path) -> dict:
+    return search_index_of((project / "html" / "searchindex.js").read_bytes())
 
 
 def test_an_unchanged_project_rereads_nothing(project):
@@ -171,3 +175,103 @@ def test_pages_stamp_the_tooltip_script_they_load(project):
     script = (project / "html" / "_static" / "llmterms-glossary.js").read_bytes()
     stamp = f"{zlib.crc32(script):08x}"
     assert f"_static/llmterms-glossary.js?v={stamp}" in (project / "html" / "glossary.html").read_text()
+
+
+def test_incremental_builds_give_what_a_clean_build_gives(project):
+    """After a chapter edit and an entry edit, each built incrementally, the site equals a clean build's."""
+
+    def files(folder: Path) -> dict[str, bytes]:
+        return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+    chapter = project / "docs" / "second.md"
+    chapter.write_text("# Second\n\nEvery {term}`transformer architecture` has layers.\n")
+    assert sphinx(project).returncode == 0
+    entry = project / "glossary" / "architecture" / "transformer.md"
+    entry.write_text(entry.read_text().replace("attention and feed-forward layers.", "attention layers."))
+    result = sphinx(project)
+    assert result.returncode == 0, result.stderr
+    assert reread(result) == {"glossary"}
+    incremental = files(project / "html")
+    shutil.rmtree(project / "html")
+    shutil.rmtree(project / "doctrees")
+    assert sphinx(project, "-E").returncode == 0
+    clean = files(project / "html")
+    assert incremental.keys() == clean.keys()
+    assert [name for name in clean if incremental[name] != clean[name]] == ["searchindex.js"]
+    # Sphinx 8.2 keeps a word removed from every page in the index, with no pages: an empty list.
+    index = [search_index_of(site["searchindex.js"]) for site in (incremental, clean)]
+    gone = ["feed", "forward", "here", "link", "noth", "yet"]  # stems of the words the edits removed
+    assert [word for word, pages in index[0]["terms"].items() if pages == []] == gone
+    for words in ("terms", "titleterms"):
+        index[0][words] = {word: pages for word, pages in index[0][words].items() if pages != []}
+    assert index[0] == index[1]
+
+
+# -- Figures and tables kept across builds -------------------------------------------------------------
+
+DEMO = """\
+from pathlib import Path
+
+HERE = Path(__file__).parent
+
+
+def _note(what):
+    with open(HERE.parent / "calls.txt", "a") as f:  # outside lib/, which is part of the cache key
+        f.write(what + "\\n")
+
+
+def rows():
+    _note("table")
+    return [{"value": int((HERE / "value.txt").read_text())}]
+
+
+def height():
+    _note("plot")
+    return int((HERE / "value.txt").read_text())
+"""
+
+
+@pytest.fixture
+def computed_project(tmp_path: Path, glossary_dir: Path) -> Path:
+    chapter = (
+        "# Computed\n\n```{llmterms-table} demo:rows\n```\n\n"
+        "```{plot}\n:caption: A bar.\n\nimport demo\nplt.bar([0], [demo.height()])\n```\n"
+    )
+    sphinx_project(tmp_path, {"computed": chapter})
+    with (tmp_path / "conf.py").open("a") as conf:
+        conf.write(
+            "import sys, pathlib\nsys.path.insert(0, str(pathlib.Path(__file__).parent / 'lib'))\n"
+            "llmterms_cache_inputs = ['lib']\n"
+        )
+    (tmp_path / "lib").mkdir()
+    (tmp_path / "lib" / "demo.py").write_text(DEMO)
+    (tmp_path / "lib" / "value.txt").write_text("7\n")
+    return tmp_path
+
+
+def clean_build(project: Path) -> str:
+    for folder in ("html", "doctrees"):
+        shutil.rmtree(project / folder, ignore_errors=True)
+    result = sphinx(project, "-E")
+    assert result.returncode == 0, result.stderr
+    return (project / "html" / "computed.html").read_text()
+
+
+def test_figures_and_tables_are_reused_until_a_module_or_data_file_changes(computed_project):
+    calls = computed_project / "calls.txt"
+    first = clean_build(computed_project)
+    assert calls.read_text().split() == ["table", "plot"]
+    assert "<p>7</p>" in first
+    # A clean build (fresh output and doctree folders) of the same sources computes nothing again.
+    assert clean_build(computed_project) == first
+    assert calls.read_text().split() == ["table", "plot"]
+    assert (computed_project / "build" / "cache" / "plots").is_dir()
+    # A changed data file invalidates both.
+    (computed_project / "lib" / "value.txt").write_text("8\n")
+    assert "<p>8</p>" in clean_build(computed_project)
+    assert calls.read_text().split() == ["table", "plot", "table", "plot"]
+    # So does a changed module, though it returns the same values.
+    demo = computed_project / "lib" / "demo.py"
+    demo.write_text(demo.read_text() + "\n# a comment changes the module's content\n")
+    clean_build(computed_project)
+    assert calls.read_text().split() == ["table", "plot"] * 3
