@@ -218,7 +218,7 @@ def _file_type_name(ftype: int) -> str:
 class GGUFFile:
     """A GGUF file opened for reading: its header walked and checked, arrays and tensor data read on demand.
 
-    ``metadata`` holds scalars, strings and arrays of up to :data:`SHORT_ARRAY` items; a longer array is an
+    ``metadata`` holds scalars, strings and arrays of up to ``SHORT_ARRAY`` items; a longer array is an
     :class:`ArraySummary` there and is read whole by :meth:`array`. ``types`` gives each key's GGUF value type
     and, for arrays, the item type. Use it as a context manager: the file stays mapped until it is closed.
 
