@@ -338,7 +338,7 @@ def _count(text: str) -> int:
 
 
 def _estimate(args: argparse.Namespace) -> int:
-    from llmterms import hardware, memory, quant
+    from llmterms import gguf_file, hardware, memory, quant_table
 
     gib = memory.GIB
     weights_bytes = None
@@ -346,8 +346,8 @@ def _estimate(args: argparse.Namespace) -> int:
         if args.file:
             try:
                 arch, weights_bytes = memory.Architecture.from_gguf(args.file)
-            except (OSError, ValueError, KeyError, IndexError, TypeError) as exc:
-                raise CommandError(f"cannot read {args.file}: {exc}", 1) from None
+            except gguf_file.GGUFError as exc:
+                raise CommandError(str(exc), 1) from None
         elif args.arch:
             arch = memory.preset(args.arch)
         elif args.params and args.n_layers and args.n_kv_heads and args.head_dim:
@@ -392,7 +392,7 @@ def _estimate(args: argparse.Namespace) -> int:
         _print_json(
             {
                 "model": arch.name,
-                "quant": None if weights_bytes is not None else quant.file_type(args.quant).name,
+                "quant": None if weights_bytes is not None else quant_table.file_type(args.quant).name,
                 "n_ctx": n_ctx,
                 "weights": estimate.weights,
                 "kv_cache": estimate.kv_cache,

@@ -211,6 +211,23 @@ def search_time(runs: int) -> tuple[float, int]:
     return statistics.median(per_query() for _ in range(runs)), len(queries)
 
 
+# -- GGUF headers -------------------------------------------------------------------------------------
+
+
+def large_vocabulary_times(runs: int) -> tuple[float, float]:
+    """Median wall times of ``llmterms inspect FILE`` and ``llmterms estimate FILE`` on a 262,144-token file."""
+    sys.path.insert(0, str(ROOT))
+    from tests.large_vocabulary import write_large_vocabulary_model
+
+    path = write_large_vocabulary_model(OUT / "large-vocabulary.gguf")
+    env = startup_env()
+    times = []
+    for command in ("inspect", "estimate"):
+        wall([*llmterms_command(), command, str(path)], env)  # the byte-code cache
+        times.append(median_of(runs, lambda c=command: wall([*llmterms_command(), c, str(path)], env))[0])
+    return times[0], times[1]
+
+
 # -- The tiny model -----------------------------------------------------------------------------------
 
 
@@ -335,6 +352,12 @@ def main(argv: list[str] | None = None) -> int:
     row("llmterms define GGUF, empty cache (after an edit)", f"{1000 * t:.0f} ms", 3)
     t, n = search_time(5)
     row(f"glossary search, per query ({n} queries)", f"{1000 * t:.2f} ms", 5)
+
+    t_inspect, t_estimate = large_vocabulary_times(fast)
+    row("llmterms inspect FILE, 262,144-token vocabulary", f"{1000 * t_inspect:.0f} ms", fast, "< 500 ms",
+        t_inspect < 0.5)  # fmt: skip
+    row("llmterms estimate FILE, 262,144-token vocabulary", f"{1000 * t_estimate:.0f} ms", fast, "< 500 ms",
+        t_estimate < 0.5)  # fmt: skip
 
     t = tiny_load_time(fast)
     row("tiny.load()", f"{1000 * t:.1f} ms", fast, "< 100 ms", t < 0.1)
