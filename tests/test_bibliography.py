@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from tests.conftest import REPO
+from tests import REPO
 
 pybtex = pytest.importorskip("pybtex.database", reason="the docs extra is not installed")
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import sphinx_build, sphinx_project
+from tests.sphinx_project import sphinx_build, sphinx_project
 
 pytest.importorskip("sphinx", reason="the docs extra is not installed")
 

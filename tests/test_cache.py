@@ -18,7 +18,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from llmterms import cache, cli, glossary, ranking
-from tests.conftest import REPO
+from tests import REPO
 
 QUERIES = [
     line.split("\t")[0]

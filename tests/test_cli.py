@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from llmterms.cli import main
-from tests.conftest import REPO
+from tests import REPO
 
 
 def run(*args: str) -> subprocess.CompletedProcess:

@@ -10,7 +10,8 @@ import pytest
 
 from llmterms import glossary
 from llmterms.glossary import GlossaryError, load, normalize
-from tests.conftest import GOOD, REPO, write_entry
+from tests import REPO
+from tests.sample_glossary import GOOD, write_entry
 
 # -- The shipped glossary ----------------------------------------------------------------------------------
 

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import sphinx_build, sphinx_project, write_entry
+from tests.sample_glossary import write_entry
+from tests.sphinx_project import sphinx_build, sphinx_project
 
 pytest.importorskip("sphinx", reason="the docs extra is not installed")
 

@@ -5,13 +5,12 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-from pathlib import Path
 
 import pytest
 
 from llmterms import glossary
+from tests import REPO
 
-REPO = Path(__file__).resolve().parents[2]
 PDF = REPO / "build" / "pdf" / "llmterms.pdf"
 LOG = REPO / "build" / "latex" / "llmterms.log"
 

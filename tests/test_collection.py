@@ -10,7 +10,7 @@ import pytest
 from _pytest.doctest import DoctestItem
 
 import llmterms
-from tests.conftest import REPO
+from tests import REPO
 
 
 def test_doctest_collection_is_on(pytestconfig):
