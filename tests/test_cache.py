@@ -17,7 +17,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from llmterms import cache, cli, glossary, ranking
+from llmterms import cache, cli, entry_text, glossary, ranking
 from tests.conftest import REPO
 
 QUERIES = [
@@ -58,7 +58,7 @@ def test_every_term_and_alias_gets_its_own_entry(saved):
     g = glossary.load()
     used = glossary.used_in(g)
     for entry in g:
-        expected = cli.format_entry(entry, used[entry.term]) + "\n"
+        expected = entry_text.format_entry(entry, used[entry.term]) + "\n"
         for name in entry.names:  # -ngl too: the define parser reads it as the query
             if "-" in name.split():
                 continue  # "Q4_K - Medium": a lone "-" starts every option, so the parser decides (below)

@@ -14,8 +14,7 @@ from collections.abc import Callable, Sequence
 
 from llmterms import __version__, cache
 from llmterms import glossary as _glossary
-
-WIDTH = 80
+from llmterms.entry_text import WIDTH, format_entry, tool_options
 
 
 class CommandError(Exception):
@@ -36,65 +35,7 @@ def _print_json(data: object) -> None:
 
 
 def _entry_json(entry: _glossary.Entry, used: dict[str, list[str]]) -> dict:
-    return {**entry.to_dict(), "used_in": used.get(entry.term, []), "options": _options(entry)}
-
-
-def _wrapped(label: str, items: Sequence[str]) -> str:
-    indent = " " * len(label)
-    return textwrap.fill(
-        ", ".join(items), WIDTH, initial_indent=label, subsequent_indent=indent, break_on_hyphens=False
-    )
-
-
-def format_entry(entry: _glossary.Entry, used_in: Sequence[str] = ()) -> str:
-    """An entry as text for an 80-column terminal: heading, summary, body, then see-also and sources.
-
-    >>> print(format_entry(_glossary.lookup("GGUF")))  # doctest: +ELLIPSIS
-    GGUF
-    formats · current · verified ...
-    ...
-    See also: ...
-    """
-    meta = f"{entry.category} · {entry.status} · verified {entry.verified.isoformat()}"
-    if entry.replaced_by:
-        meta += f" · replaced by {entry.replaced_by}"
-    parts = [f"{entry.term}\n{meta}"]
-    if entry.aliases:
-        parts[0] += "\n" + _wrapped("Also: ", entry.aliases)
-    parts.append(textwrap.fill(entry.summary, WIDTH))
-    parts.append(_glossary.plain_text(entry.body, WIDTH))
-    tail = [_wrapped("See also: ", entry.see_also)]
-    if entry.references:
-        tail.append(_wrapped("References: ", entry.references))
-    if used_in:
-        tail.append(_wrapped("Used in: ", used_in))
-    parts.append("\n".join(tail))
-    options = _options(entry)
-    if options:
-        width = max(len(tool) for tool in options) + 2
-        lines = ["The same setting in each tool:"]
-        lines += [
-            textwrap.fill(
-                ", ".join(names),
-                WIDTH,
-                initial_indent=f"  {tool:<{width}}",
-                subsequent_indent=" " * (width + 2),
-            )
-            for tool, names in options.items()
-        ]
-        parts.append("\n".join(lines))
-    return "\n\n".join(parts)
-
-
-def _options(entry: _glossary.Entry) -> dict[str, list[str]]:
-    """The option names tools use for this entry's setting, from the cross-tool parameter map."""
-    from llmterms import options  # reads a TOML table; no numpy
-
-    concept = options.for_term(entry.term)
-    if concept is None:
-        return {}
-    tools = options.tools()
-    return {tools[key].name: list(names) for key, names in concept.names.items() if names}
+    return {**entry.to_dict(), "used_in": used.get(entry.term, []), "options": tool_options(entry)}
 
 
 # -- Glossary commands -------------------------------------------------------------------------------------
@@ -466,7 +407,17 @@ COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The argument parser with every subcommand."""
+    """The argument parser with every subcommand; :func:`main` runs what it parses.
+
+    A glossary query is every word the command's own options leave, so option names can be looked up:
+
+    >>> parser = build_parser()
+    >>> args, left = parser.parse_known_args(["define", "-ngl", "--json"])
+    >>> args.json, left
+    (True, ['-ngl'])
+    >>> parser.parse_args(["estimate", "--arch", "llama-2-7b", "--ctx", "4096"]).ctx
+    4096
+    """
     parser = _Parser(prog="llmterms", description="Look up LLM terms and run the manual's calculators.")
     parser.add_argument("--version", action="version", version=f"llmterms {__version__}")
     parser.add_argument(
