@@ -49,12 +49,6 @@ def _define(args: argparse.Namespace) -> int:
     query = " ".join(args.query)
     sources = cache.stamp() if args.glossary is None else None  # before reading, see cache.put
     glossary = _glossary_of(args)
-    found = glossary.search(query, limit=1)
-    if not found:
-        close = glossary.suggestions(query)
-        hint = f" Did you mean: {', '.join(close)}?" if close else " Try 'llmterms search'."
-        raise CommandError(f"no glossary entry matches {query!r}.{hint}", 1)
-    entry = found[0]
     used = _glossary.used_in(glossary)
     # Saved before printing: a reader such as `head -3` may close the pipe as soon as it has its lines.
     if sources is not None and cache.get("answers", sources) is None:  # missing or stale
@@ -68,10 +62,23 @@ def _define(args: argparse.Namespace) -> int:
             _option_strings(args.command),
             glossary.ordered(),
         )
+    answer = glossary.define(query)
+    if not answer.entries:
+        close = [e.term for e, _ in glossary.matches(query, limit=3)]
+        close += [n for n in glossary.suggestions(query) if glossary[n].term not in close]
+        hint = f" Did you mean: {', '.join(close[:3])}?" if close else " Try 'llmterms search'."
+        raise CommandError(f"no glossary entry matches {query!r}.{hint}", 1)
+    manual = [f"{s.doc}, section \u201c{s.heading}\u201d" for s in answer.sections]
     if args.json:
-        _print_json(_entry_json(entry, used))
-    else:
-        print(format_entry(entry, used.get(entry.term, [])))
+        if len(answer.entries) == 1 and not manual:
+            _print_json(_entry_json(answer.entries[0], used))
+        else:
+            sections = [{"doc": s.doc, "heading": s.heading} for s in answer.sections]
+            _print_json({"entries": [_entry_json(e, used) for e in answer.entries], "sections": sections})
+        return 0
+    print("\n\n".join(format_entry(e, used.get(e.term, [])) for e in answer.entries))
+    if manual:
+        print(f"\nIn the manual: {'; '.join(manual)}.")
     return 0
 
 
@@ -83,16 +90,23 @@ def _option_strings(parser: argparse.ArgumentParser) -> dict[str, str]:
 def _search(args: argparse.Namespace) -> int:
     query = " ".join(args.query)
     glossary = _glossary_of(args)
-    found = glossary.search(query, limit=args.limit)
+    found = glossary.matches(query, limit=args.limit)
     if args.json:
         used = _glossary.used_in(glossary)
-        _print_json([_entry_json(e, used) for e in found])
+        _print_json([{**_entry_json(e, used), "strong": is_strong} for e, is_strong in found])
     else:
-        for entry in found:
+        shown_line = False
+        for entry, is_strong in found:
+            if not is_strong and not shown_line:
+                # Precision before recall: below the line, entries that only resemble the query.
+                print("-- weaker matches: these only resemble the query --")
+                shown_line = True
             line = f"{entry.term} ({entry.category}): {entry.summary}"
             print(textwrap.shorten(line, WIDTH, placeholder=" ..."))
     if not found:
         raise CommandError(f"no glossary entry matches {query!r}", 1)
+    if not found[0][1]:
+        raise CommandError(f"no glossary entry is about {query!r}; the entries above only resemble it", 1)
     return 0
 
 

@@ -21,8 +21,9 @@ import datetime as _dt
 import functools
 from collections.abc import Iterator
 from pathlib import Path
+from typing import NamedTuple
 
-from llmterms import cache
+from llmterms import cache, questions
 from llmterms.chapter_links import page_targets
 from llmterms.entry import (
     CATEGORIES,
@@ -37,13 +38,14 @@ from llmterms.entry import (
     term_targets,
 )
 from llmterms.entry_text import format_entry, plain_text
-from llmterms.ranking import normalize, rank, text_score, words
+from llmterms.ranking import best, normalize, rank, strong, text_score, words
 
 __all__ = [
     "CATEGORIES",
     "OPTIONAL_KEYS",
     "REQUIRED_KEYS",
     "STATUSES",
+    "Answer",
     "Entry",
     "Glossary",
     "GlossaryError",
@@ -58,6 +60,13 @@ __all__ = [
     "term_targets",
     "used_in",
 ]
+
+
+class Answer(NamedTuple):
+    """What ``llmterms define`` shows for a query: entries (none, one, or those compared) and sections."""
+
+    entries: tuple[Entry, ...]
+    sections: tuple[questions.Section, ...]
 
 
 class Glossary:
@@ -126,17 +135,70 @@ class Glossary:
     def search(self, query: str, limit: int = 5) -> list[Entry]:
         """Entries matching ``query``, best first (see :func:`search` for the ranking)."""
         items = self._indexed()
-        if self._position is None:
-            self._position = {}
-            for i, item in enumerate(items):
-                for n, _ in item.names:
-                    self._position.setdefault(n, i)
 
         def text(i: int, qwords: list[str]) -> float:
             return text_score(qwords, items[i].summary_words, items[i].body_words)
 
-        found = rank(query, [item.names for item in items], limit, exact=self._position, text=text)
+        found = rank(query, [item.names for item in items], limit, exact=self._exact(), text=text)
         return [items[i].entry for _, i in found]
+
+    def define(self, query: str) -> Answer:
+        """What ``llmterms define`` shows: the entry the query names strongly, or those a question names.
+
+        Precision before recall: an entry only when the query is one of its names or matches one
+        strongly (:func:`llmterms.ranking.strong`); otherwise the names inside a question
+        (:func:`llmterms.questions.parse`), and the chapter sections that answer it.
+
+        >>> g = load()
+        >>> [e.term for e in g.define("ggml vs gguf").entries]
+        ['ggml', 'GGUF']
+        >>> g.define("--fit").entries  # "fit" is inside Overfitting, which is not about it
+        ()
+        >>> [(e.term, s.heading) for e in g.define("7b").entries for s in g.define("7b").sections]
+        [('Parameter', 'Size labels')]
+        """
+        found = self.best(query)
+        if found is not None:
+            return Answer((found,), ())
+        question = questions.parse(query)
+        entries: list[Entry] = []
+        for part in question.parts:
+            entry = self.best(part)
+            if entry is not None and entry not in entries:
+                entries.append(entry)
+        sections = questions.sections(question, [e.category for e in entries])
+        if not entries:
+            entries = [e for s in sections for t in s.terms if (e := self.get(t)) is not None]
+        return Answer(tuple(entries), tuple(sections))
+
+    def best(self, query: str) -> Entry | None:
+        """The best-ranked entry that ``query`` matches strongly, or None (:func:`llmterms.ranking.best`)."""
+        items = self._indexed()
+        position = best(query, [item.names for item in items], self._exact())
+        return None if position is None else items[position].entry
+
+    def matches(self, query: str, limit: int = 10) -> list[tuple[Entry, bool]]:
+        """``llmterms search``: up to ``limit`` entries with whether each matches strongly, strong first.
+
+        >>> [(e.term, strong) for e, strong in load().matches("what is perplexity", limit=2)]
+        [('Perplexity', True), ('Cross-entropy', False)]
+        """
+        hits = self.search(query, limit)
+        names = {id(item.entry): item.names for item in self._indexed()}
+        flagged = [(e, strong(query, names[id(e)])) for e in hits]
+        if not any(is_strong for _, is_strong in flagged):
+            answered = self.define(query).entries
+            flagged = [(e, True) for e in answered] + [(e, False) for e in hits if e not in answered]
+        flagged.sort(key=lambda pair: not pair[1])  # stable: rank order within each group
+        return flagged[:limit]
+
+    def _exact(self) -> dict[str, int]:
+        if self._position is None:
+            self._position = {}
+            for i, item in enumerate(self._indexed()):
+                for n, _ in item.names:
+                    self._position.setdefault(n, i)
+        return self._position
 
     def _indexed(self) -> list[_Indexed]:
         if self._index is None:
