@@ -42,6 +42,7 @@ __all__ = [
     "Field",
     "GlossaryError",
     "Problem",
+    "Role",
     "future_dates",
     "read_folder",
     "roles",
@@ -165,19 +166,28 @@ class Entry(NamedTuple):
 # -- MyST roles, as entry bodies and chapters use them --------------------------------------------------
 
 
-def roles(markdown: str) -> Iterator[tuple[re.Match, str, str, str | None]]:
-    """Each MyST role in ``markdown`` as ``(match, role, shown text, explicit target or None)``.
+class Role(NamedTuple):
+    """One MyST role in a text: where it is, its name, its content, and the shown text and target in it."""
 
-    >>> [(r, text, target) for _, r, text, target in roles("{term}`heads <Attention head>`, {cite:p}`x`")]
+    start: int
+    end: int
+    name: str
+    content: str
+    text: str
+    target: str | None  # None unless written as `text <target>`
+
+
+def roles(markdown: str) -> Iterator[Role]:
+    """Each MyST role in ``markdown``, in order.
+
+    >>> [(r.name, r.text, r.target) for r in roles("{term}`heads <Attention head>`, {cite:p}`x`")]
     [('term', 'heads', 'Attention head'), ('cite:p', 'x', None)]
     """
     for match in _ROLE.finditer(markdown):
         content = match["content"]
         explicit = _ROLE_TARGET.match(content)
-        if explicit:
-            yield match, match["role"], explicit["text"], explicit["target"]
-        else:
-            yield match, match["role"], content, None
+        text, target = (explicit["text"], explicit["target"]) if explicit else (content, None)
+        yield Role(match.start(), match.end(), match["role"], content, text, target)
 
 
 def term_targets(markdown: str) -> list[str]:
@@ -186,7 +196,7 @@ def term_targets(markdown: str) -> list[str]:
     >>> term_targets("Uses the {term}`KV cache` and {term}`heads <Attention head>`.")
     ['KV cache', 'Attention head']
     """
-    return [(target or text).strip() for _, role, text, target in roles(markdown) if role == "term"]
+    return [(r.target or r.text).strip() for r in roles(markdown) if r.name == "term"]
 
 
 # -- The checks, one per field -------------------------------------------------------------------------

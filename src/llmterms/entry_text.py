@@ -29,13 +29,13 @@ def plain_text(markdown: str, width: int | None = WIDTH) -> str:
     'The KV cache grows with context [pope2022efficiently].'
     """
     pieces, last = [], 0
-    for match, role, text, target in roles(markdown):
-        pieces.append(markdown[last : match.start()])
-        if role.startswith("cite"):
-            pieces.append("[" + match["content"].replace(",", ", ") + "]")
+    for role in roles(markdown):
+        pieces.append(markdown[last : role.start])
+        if role.name.startswith("cite"):
+            pieces.append("[" + role.content.replace(",", ", ") + "]")
         else:
-            pieces.append(text or target or "")
-        last = match.end()
+            pieces.append(role.text or role.target or "")
+        last = role.end
     text = "".join(pieces) + markdown[last:]
     text = re.sub(r"\*\*(.+?)\*\*|__(.+?)__", lambda m: m[1] or m[2], text)
     text = re.sub(r"(?<![\w*])\*(?!\s)(.+?)(?<!\s)\*(?![\w*])", r"\1", text)

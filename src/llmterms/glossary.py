@@ -38,6 +38,7 @@ from llmterms.entry import (
     term_targets,
 )
 from llmterms.entry_text import format_entry, plain_text
+from llmterms.questions import Section
 from llmterms.ranking import best, normalize, rank, strong, text_score, words
 
 __all__ = [
@@ -66,7 +67,7 @@ class Answer(NamedTuple):
     """What ``llmterms define`` shows for a query: entries (none, one, or those compared) and sections."""
 
     entries: tuple[Entry, ...]
-    sections: tuple[questions.Section, ...]
+    sections: tuple[Section, ...]
 
 
 class Glossary:

@@ -267,7 +267,7 @@ def strong(query: str, names: Sequence[tuple[str, Sequence[str]]]) -> bool:
 
     Strong: a name or its plural; every query word a word of the name (at most one more); the query
     starting a name at a word boundary; every query word starting a word of a name at most one word
-    longer; a plausible misspelling (:func:`_plausible_typo`) of a name or of one of its words. Weak: the
+    longer; a plausible misspelling (see _plausible_typo) of a name or of one of its words. Weak: the
     query inside a word (fit in Overfitting), a slip in an identifier, a match of the entry's text only.
 
     >>> rope = [("rotarypositionembedding", ("rotary", "position", "embedding")), ("rope", ("rope",))]
