@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from llmterms import entry as entry_module
-from llmterms import glossary, support
+from llmterms import entry_file, glossary, support
 from llmterms.glossary import GlossaryError, load, normalize
 from tests import search_quality
 from tests.conftest import GOOD, REPO
@@ -325,7 +325,7 @@ def test_each_rule_catches_its_mistake(glossary_dir, edit, expected):
 
 def test_every_rule_in_the_checks_table_has_a_row():
     keys = {expected.split(": ")[1] for _, _, expected in RULES}
-    assert {field.key for field in entry_module.FIELDS} <= keys
+    assert {field.key for field in entry_file.FIELDS} <= keys
 
 
 def test_the_fixture_is_valid(glossary_dir):
@@ -386,7 +386,7 @@ def test_the_glossary_module_keeps_the_names_its_users_import():
 def test_the_glossary_layers_import_only_downwards():
     import ast
 
-    layers = ["ranking", "questions", "entry", "entry_text", "chapter_links", "glossary"]
+    layers = ["ranking", "questions", "entry", "entry_file", "entry_text", "chapter_links", "glossary"]
     for i, name in enumerate(layers):
         tree = ast.parse((REPO / "src" / "llmterms" / f"{name}.py").read_text())
         imported = {n.module.split(".")[1] for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)

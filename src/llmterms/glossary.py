@@ -1,7 +1,8 @@
 """The glossary: every entry, found by any of its names, and ranked search over them.
 
-The layers below: :mod:`llmterms.entry` reads and validates entry files, :mod:`llmterms.entry_text` makes
-an entry terminal text, :mod:`llmterms.chapter_links` finds the terms each chapter links. This module
+The layers below: :mod:`llmterms.entry` defines an entry, :mod:`llmterms.entry_file` reads and checks
+entry files, :mod:`llmterms.entry_text` makes an entry terminal text, :mod:`llmterms.chapter_links` finds
+the terms each chapter links, :mod:`llmterms.questions` finds the names inside a question. This module
 collects them, and re-exports what the chapters, the Sphinx extension and the tests use, so that
 ``from llmterms import glossary`` is all they need. It is plain Python (PyYAML only, no Sphinx, no numpy)
 so that ``llmterms define`` starts fast; the Sphinx extension and the command line both read the
@@ -25,18 +26,8 @@ from typing import NamedTuple
 
 from llmterms import cache, questions
 from llmterms.chapter_links import page_targets
-from llmterms.entry import (
-    CATEGORIES,
-    OPTIONAL_KEYS,
-    REQUIRED_KEYS,
-    STATUSES,
-    Entry,
-    GlossaryError,
-    Problem,
-    future_dates,
-    read_folder,
-    term_targets,
-)
+from llmterms.entry import CATEGORIES, STATUSES, Entry, GlossaryError, Problem, term_targets
+from llmterms.entry_file import OPTIONAL_KEYS, REQUIRED_KEYS, future_dates, read_folder
 from llmterms.entry_text import format_entry, plain_text
 from llmterms.questions import Section
 from llmterms.ranking import best, normalize, rank, strong, text_score, words
