@@ -17,14 +17,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from llmterms import cache, cli, glossary, ranking
-from tests import REPO
+from llmterms import cache, cli, entry_text, glossary, ranking
+from tests import REPO, search_quality
 
-QUERIES = [
-    line.split("\t")[0]
-    for line in (REPO / "tests" / "data" / "search_queries.tsv").read_text(encoding="utf-8").splitlines()
-    if line.strip() and not line.startswith("#")
-]
+QUERIES = [row.query for row in search_quality.read(search_quality.QUERIES)]
 
 
 @pytest.fixture(scope="module")
@@ -48,30 +44,38 @@ def full_output(*argv: str) -> tuple[int, str]:
 
 
 def test_every_test_query_gets_the_full_commands_output(saved):
+    g = glossary.load()
     for query in QUERIES:
         fast = cache.answer(["define", *query.split()])
-        assert fast is not None, query  # every test query matches a name
-        assert (0, fast) == full_output("define", "--", *query.split()), query
+        status, full = full_output("define", "--", *query.split())
+        if g.best(query) is not None:  # a name matches strongly: the fast path answers, as the full command
+            assert (0, fast) == (status, full), query
+        else:  # a question, or no entry: only the full command line answers
+            assert fast is None, query
 
 
 def test_every_term_and_alias_gets_its_own_entry(saved):
     g = glossary.load()
     used = glossary.used_in(g)
     for entry in g:
-        expected = cli.format_entry(entry, used[entry.term]) + "\n"
+        expected = entry_text.format_entry(entry, used[entry.term]) + "\n"
         for name in entry.names:  # -ngl too: the define parser reads it as the query
             if "-" in name.split():
                 continue  # "Q4_K - Medium": a lone "-" starts every option, so the parser decides (below)
             assert cache.answer(["define", *name.split()]) == expected, name
 
 
-def test_a_query_takes_the_full_path_only_when_no_name_matches(saved):
+def test_a_query_takes_the_full_path_only_when_no_name_matches_strongly(saved):
     g = glossary.load()
-    index = [tuple((ranking.normalize(n), ranking.words(n)) for n in e.names) for e in g]
-    for query in ["bandwidth bound", "zzxqv", "the", "weights", "speculative", "perplexety"]:
-        q, qwords = ranking.normalize(query), ranking.words(query)
-        named = any(ranking.name_score(q, qwords, names) > 0 for names in index)
-        assert (cache.answer(["define", *query.split()]) is not None) == named, query
+    queries = ["bandwidth bound", "zzxqv", "the", "weights", "speculative", "perplexety", "--fit", "7b"]
+    for query in queries:
+        assert (cache.answer(["define", *query.split()]) is not None) == (g.best(query) is not None), query
+    assert [q for q in queries if g.best(q) is None] == ["zzxqv", "the", "--fit", "7b"]
+
+
+def test_weak_matches_and_questions_get_the_same_answer_from_the_full_command(saved):
+    for query in ["what is perplexity", "ggml vs gguf", "7b", "how much vram do I need", "--fit", "exl3"]:
+        assert cache.answer(["define", *query.split()]) is None, query  # the full command line decides
 
 
 @pytest.mark.parametrize("query", ["GGUF", "n_gpu_layers", "rotary", "perplexety", "kv cache"])

@@ -125,3 +125,37 @@ def test_python_dash_m_and_the_console_script_agree(command):
     assert result.returncode == console.returncode == 0
     assert result.stdout == console.stdout
     assert result.stdout.startswith("GGUF\n" if command[0] == "define" else "Concepts (")
+
+
+def test_option_names_are_queries_without_a_double_dash():
+    result = run("define", "-ngl")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("GPU offloading\n")
+
+
+def test_define_says_no_entry_for_a_weak_match_with_at_most_three_suggestions(capsys):
+    assert main(["define", "--fit"]) == 1  # "fit" is inside Overfitting, which is not about it
+    err = capsys.readouterr().err
+    assert err.startswith("llmterms: no glossary entry matches '--fit'. Did you mean: ")
+    assert len(err.split("Did you mean: ")[1].rstrip("?\n").split(", ")) <= 3
+
+
+def test_define_a_comparison_shows_both_entries_and_the_section(capsys):
+    assert main(["define", "difference", "between", "q4_k_m", "and", "q5_k_m"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("Q4_K_M\n") and "\n\nQ5_K_M\nquantization · " in out
+    assert out.endswith("In the manual: 06-quantization, section “Choosing a quantization”.\n")
+    assert main(["define", "--json", "ggml", "vs", "gguf"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert [e["term"] for e in data["entries"]] == ["ggml", "GGUF"] and data["sections"] == []
+
+
+def test_search_puts_weak_matches_below_a_line(capsys):
+    assert main(["search", "what", "is", "perplexity"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("Perplexity (evaluation): ")
+    assert lines[1] == "-- weaker matches: these only resemble the query --"
+    assert main(["search", "--fit"]) == 1  # only weak matches: listed below the line, and exit 1
+    captured = capsys.readouterr()
+    assert captured.out.startswith("-- weaker matches") and "Overfitting" in captured.out
+    assert "no glossary entry is about '--fit'" in captured.err

@@ -14,8 +14,7 @@ from collections.abc import Callable, Sequence
 
 from llmterms import __version__, cache
 from llmterms import glossary as _glossary
-
-WIDTH = 80
+from llmterms.entry_text import WIDTH, format_entry, tool_options
 
 
 class CommandError(Exception):
@@ -36,65 +35,7 @@ def _print_json(data: object) -> None:
 
 
 def _entry_json(entry: _glossary.Entry, used: dict[str, list[str]]) -> dict:
-    return {**entry.to_dict(), "used_in": used.get(entry.term, []), "options": _options(entry)}
-
-
-def _wrapped(label: str, items: Sequence[str]) -> str:
-    indent = " " * len(label)
-    return textwrap.fill(
-        ", ".join(items), WIDTH, initial_indent=label, subsequent_indent=indent, break_on_hyphens=False
-    )
-
-
-def format_entry(entry: _glossary.Entry, used_in: Sequence[str] = ()) -> str:
-    """An entry as text for an 80-column terminal: heading, summary, body, then see-also and sources.
-
-    >>> print(format_entry(_glossary.lookup("GGUF")))  # doctest: +ELLIPSIS
-    GGUF
-    formats · current · verified ...
-    ...
-    See also: ...
-    """
-    meta = f"{entry.category} · {entry.status} · verified {entry.verified.isoformat()}"
-    if entry.replaced_by:
-        meta += f" · replaced by {entry.replaced_by}"
-    parts = [f"{entry.term}\n{meta}"]
-    if entry.aliases:
-        parts[0] += "\n" + _wrapped("Also: ", entry.aliases)
-    parts.append(textwrap.fill(entry.summary, WIDTH))
-    parts.append(_glossary.plain_text(entry.body, WIDTH))
-    tail = [_wrapped("See also: ", entry.see_also)]
-    if entry.references:
-        tail.append(_wrapped("References: ", entry.references))
-    if used_in:
-        tail.append(_wrapped("Used in: ", used_in))
-    parts.append("\n".join(tail))
-    options = _options(entry)
-    if options:
-        width = max(len(tool) for tool in options) + 2
-        lines = ["The same setting in each tool:"]
-        lines += [
-            textwrap.fill(
-                ", ".join(names),
-                WIDTH,
-                initial_indent=f"  {tool:<{width}}",
-                subsequent_indent=" " * (width + 2),
-            )
-            for tool, names in options.items()
-        ]
-        parts.append("\n".join(lines))
-    return "\n\n".join(parts)
-
-
-def _options(entry: _glossary.Entry) -> dict[str, list[str]]:
-    """The option names tools use for this entry's setting, from the cross-tool parameter map."""
-    from llmterms import options  # reads a TOML table; no numpy
-
-    concept = options.for_term(entry.term)
-    if concept is None:
-        return {}
-    tools = options.tools()
-    return {tools[key].name: list(names) for key, names in concept.names.items() if names}
+    return {**entry.to_dict(), "used_in": used.get(entry.term, []), "options": tool_options(entry)}
 
 
 # -- Glossary commands -------------------------------------------------------------------------------------
@@ -108,12 +49,6 @@ def _define(args: argparse.Namespace) -> int:
     query = " ".join(args.query)
     sources = cache.stamp() if args.glossary is None else None  # before reading, see cache.put
     glossary = _glossary_of(args)
-    found = glossary.search(query, limit=1)
-    if not found:
-        close = glossary.suggestions(query)
-        hint = f" Did you mean: {', '.join(close)}?" if close else " Try 'llmterms search'."
-        raise CommandError(f"no glossary entry matches {query!r}.{hint}", 1)
-    entry = found[0]
     used = _glossary.used_in(glossary)
     # Saved before printing: a reader such as `head -3` may close the pipe as soon as it has its lines.
     if sources is not None and cache.get("answers", sources) is None:  # missing or stale
@@ -127,10 +62,23 @@ def _define(args: argparse.Namespace) -> int:
             _option_strings(args.command),
             glossary.ordered(),
         )
+    answer = glossary.define(query)
+    if not answer.entries:
+        close = [e.term for e, _ in glossary.matches(query, limit=3)]
+        close += [n for n in glossary.suggestions(query) if glossary[n].term not in close]
+        hint = f" Did you mean: {', '.join(close[:3])}?" if close else " Try 'llmterms search'."
+        raise CommandError(f"no glossary entry matches {query!r}.{hint}", 1)
+    manual = [f"{s.doc}, section \u201c{s.heading}\u201d" for s in answer.sections]
     if args.json:
-        _print_json(_entry_json(entry, used))
-    else:
-        print(format_entry(entry, used.get(entry.term, [])))
+        if len(answer.entries) == 1 and not manual:
+            _print_json(_entry_json(answer.entries[0], used))
+        else:
+            sections = [{"doc": s.doc, "heading": s.heading} for s in answer.sections]
+            _print_json({"entries": [_entry_json(e, used) for e in answer.entries], "sections": sections})
+        return 0
+    print("\n\n".join(format_entry(e, used.get(e.term, [])) for e in answer.entries))
+    if manual:
+        print(f"\nIn the manual: {'; '.join(manual)}.")
     return 0
 
 
@@ -142,16 +90,23 @@ def _option_strings(parser: argparse.ArgumentParser) -> dict[str, str]:
 def _search(args: argparse.Namespace) -> int:
     query = " ".join(args.query)
     glossary = _glossary_of(args)
-    found = glossary.search(query, limit=args.limit)
+    found = glossary.matches(query, limit=args.limit)
     if args.json:
         used = _glossary.used_in(glossary)
-        _print_json([_entry_json(e, used) for e in found])
+        _print_json([{**_entry_json(e, used), "strong": is_strong} for e, is_strong in found])
     else:
-        for entry in found:
+        shown_line = False
+        for entry, is_strong in found:
+            if not is_strong and not shown_line:
+                # Precision before recall: below the line, entries that only resemble the query.
+                print("-- weaker matches: these only resemble the query --")
+                shown_line = True
             line = f"{entry.term} ({entry.category}): {entry.summary}"
             print(textwrap.shorten(line, WIDTH, placeholder=" ..."))
     if not found:
         raise CommandError(f"no glossary entry matches {query!r}", 1)
+    if not found[0][1]:
+        raise CommandError(f"no glossary entry is about {query!r}; the entries above only resemble it", 1)
     return 0
 
 
@@ -466,7 +421,17 @@ COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The argument parser with every subcommand."""
+    """The argument parser with every subcommand; :func:`main` runs what it parses.
+
+    A glossary query is every word the command's own options leave, so option names can be looked up:
+
+    >>> parser = build_parser()
+    >>> args, left = parser.parse_known_args(["define", "-ngl", "--json"])
+    >>> args.json, left
+    (True, ['-ngl'])
+    >>> parser.parse_args(["estimate", "--arch", "llama-2-7b", "--ctx", "4096"]).ctx
+    4096
+    """
     parser = _Parser(prog="llmterms", description="Look up LLM terms and run the manual's calculators.")
     parser.add_argument("--version", action="version", version=f"llmterms {__version__}")
     parser.add_argument(

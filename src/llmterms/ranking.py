@@ -19,7 +19,17 @@ TYPE_CHECKING = False  # typing and collections.abc cost more to import than `de
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
-__all__ = ["best", "name_score", "normalize", "rank", "text_score", "within_one_edit", "words"]
+__all__ = [
+    "best",
+    "is_size_label",
+    "name_score",
+    "normalize",
+    "rank",
+    "strong",
+    "text_score",
+    "within_one_edit",
+    "words",
+]
 
 #: Every ASCII character that is not a letter or digit, mapped to a space.
 _ASCII_SEPARATORS = {c: " " for c in range(128) if not chr(c).isalnum()}
@@ -220,13 +230,94 @@ def rank(
     return scored[:limit]
 
 
+def is_size_label(word: str) -> bool:
+    """Whether a word is a parameter count as model names write it: 7b, 1.5B, 135m, 8x7b.
+
+    A size label names no model by itself, so it never matches a name strongly (see :func:`strong`).
+
+    >>> [is_size_label(w) for w in ("7b", "1.5B", "8x7b", "q4", "b")]
+    [True, True, True, False, False]
+    """
+    word = word.casefold()
+    if len(word) < 2 or word[-1] not in "kmbt":
+        return False
+    number = word[:-1]
+    if "x" in number:  # a mixture of experts: 8x7b
+        count, _, number = number.partition("x")
+        if not count.isdigit():
+            return False
+    whole, _, fraction = number.partition(".")
+    return whole.isdigit() and (fraction == "" or fraction.isdigit())
+
+
+def _plausible_typo(q: str, query: str, name: str) -> bool:
+    """Whether ``q``, one edit from ``name``, is long enough and written like a word to be a misspelling.
+
+    Identifiers (n_ubatch, -ot) and names with digits (exl3, qwen3) are copied, not misspelt: one edit
+    away from them is another thing (n_batch, EXL2, Qwen). Between short words a changed letter is often
+    another word (llava, llama), so a substitution needs six letters; a letter dropped or doubled, five.
+    """
+    if not q.isalpha() or "_" in query or query.lstrip().startswith("-"):
+        return False
+    return len(q) >= (6 if len(q) == len(name) else 5)
+
+
+def strong(query: str, names: Sequence[tuple[str, Sequence[str]]]) -> bool:
+    """Whether ``query`` names the entry with these names, rather than only resembling one of them.
+
+    Strong: a name or its plural; every query word a word of the name (at most one more); the query
+    starting a name at a word boundary; every query word starting a word of a name at most one word
+    longer; a plausible misspelling (see _plausible_typo) of a name or of one of its words. Weak: the
+    query inside a word (fit in Overfitting), a slip in an identifier, a match of the entry's text only.
+
+    >>> rope = [("rotarypositionembedding", ("rotary", "position", "embedding")), ("rope", ("rope",))]
+    >>> strong("rotary", rope), strong("RoPEs", rope), strong("rotray", rope), strong("tary", rope)
+    (True, True, True, False)
+    >>> strong("7b", [("mistral7b", ("mistral", "7b"))])  # a size label: many models have it
+    False
+    """
+    q, qwords = normalize(query), words(query)
+    if not q:
+        return False
+    if any(q in (n, n + "s") for n, _ in names):
+        return True
+    if len(qwords) == 1 and is_size_label(query.strip()):
+        return False
+    for n, name_words in names:
+        extra = len(name_words) - len(qwords)
+        if all(w in name_words for w in qwords) and (extra <= 1 or len(qwords) >= 2):
+            return True
+        if len(q) >= 2 and n.startswith(q) and q in _word_prefixes(name_words):
+            return True
+        if (
+            len(q) >= 3
+            and extra <= 1
+            and name_words
+            and _every_word_starts(qwords, name_words)
+            and all(len(w) >= 4 or w in name_words for w in qwords)  # "the" only starts "theta"
+        ):
+            return True
+        if within_one_edit(q, n) and _plausible_typo(q, query, n):
+            return True
+        if len(qwords) == 1 and any(
+            len(w) > 3 and within_one_edit(q, w) and _plausible_typo(q, query, w) for w in name_words
+        ):
+            return True
+    return False
+
+
 def best(
     query: str, index: Sequence[Sequence[tuple[str, Sequence[str]]]], exact: dict[str, int]
 ) -> int | None:
-    """The position of the one entry ``llmterms define`` shows for ``query``, or None when no name matches.
+    """The position of the entry ``llmterms define`` shows for ``query``: the best-ranked strong match.
 
-    >>> best("kv", [[("kvcache", ("kv", "cache"))]], {"kvcache": 0}), best("zzxqv", [], {})
-    (0, None)
+    None when no name matches strongly (see :func:`strong`): then ``define`` says there is no entry.
+
+    >>> index = [[("kvcache", ("kv", "cache"))], [("overfitting", ("overfitting",))]]
+    >>> best("kv", index, {"kvcache": 0}), best("fit", index, {}), best("zzxqv", index, {})
+    (0, None, None)
     """
-    found = rank(query, index, limit=1, exact=exact)
-    return found[0][1] if found else None
+    for _, position in rank(query, index, limit=3, exact=exact):
+        if strong(query, index[position]):
+            return position
+    return None

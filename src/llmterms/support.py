@@ -15,6 +15,8 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+from llmterms.entry import STATUSES  # the one lifecycle vocabulary, shared with the glossary
+
 __all__ = [
     "Loader",
     "backend_matrix",
@@ -29,8 +31,6 @@ __all__ = [
     "partial_table",
     "table",
 ]
-
-STATUSES = ("current", "deprecated", "obsolete")
 
 
 @dataclass(frozen=True)

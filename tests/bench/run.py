@@ -228,6 +228,28 @@ def large_vocabulary_times(runs: int) -> tuple[float, float]:
     return times[0], times[1]
 
 
+def search_rates():
+    """How well ``define`` and ``search`` answer the query files (tests/search_quality.py defines the rates)."""
+    sys.path.insert(0, str(ROOT))
+    from llmterms import glossary
+    from llmterms.ranking import normalize
+    from tests import search_quality
+
+    g = glossary.load()
+
+    def names(term: str) -> tuple[str, ...] | None:
+        entry = g.get(term)
+        return None if entry is None else tuple(normalize(n) for n in entry.names)
+
+    rows = search_quality.read(search_quality.QUERIES)
+    rows += search_quality.pending(search_quality.read(search_quality.NEW_ENTRIES), names)
+    return search_quality.rates(
+        rows,
+        lambda q: [e.term for e in g.define(q).entries],
+        lambda q: [e.term for e, _ in g.matches(q, limit=3)],
+    )
+
+
 # -- The tiny model -----------------------------------------------------------------------------------
 
 
@@ -352,6 +374,13 @@ def main(argv: list[str] | None = None) -> int:
     row("llmterms define GGUF, empty cache (after an edit)", f"{1000 * t:.0f} ms", 3)
     t, n = search_time(5)
     row(f"glossary search, per query ({n} queries)", f"{1000 * t:.2f} ms", 5)
+    rates = search_rates()
+    row(f"define: right entry first, top-1 ({rates.rows} queries)", f"{rates.top1:.1%}", 1, ">= 98 %",
+        rates.top1 >= 0.98)  # fmt: skip
+    row("search: right entry in the first three, top-3", f"{rates.top3:.1%}", 1)
+    row("define: an entry where none is right, misroute rate", f"{rates.misroute:.1%}", 1, "0 %",
+        rates.misroute == 0)  # fmt: skip
+    row("define: nothing where an entry is right, no-match rate", f"{rates.no_match:.1%}", 1)
 
     t_inspect, t_estimate = large_vocabulary_times(fast)
     row("llmterms inspect FILE, 262,144-token vocabulary", f"{1000 * t_inspect:.0f} ms", fast, "< 500 ms",

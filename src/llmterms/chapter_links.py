@@ -1,0 +1,30 @@
+"""Which chapters of the manual link which glossary terms, read from their MyST sources (no Sphinx needed).
+
+:func:`llmterms.glossary.used_in` maps these links to entries, for the "Used in" lines of the command line
+and of the glossary page.
+
+>>> import pathlib, tempfile
+>>> docs = pathlib.Path(tempfile.mkdtemp())
+>>> _ = (docs / "05-memory.md").write_text("The {term}`KV cache` and {term}`heads <Attention head>`.")
+>>> _ = (docs / "glossary.md").write_text("The glossary page itself is left out.")
+>>> page_targets(docs)
+{'05-memory': ['KV cache', 'Attention head']}
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from llmterms.entry import term_targets
+
+__all__ = ["page_targets"]
+
+
+def page_targets(docs: Path) -> dict[str, list[str]]:
+    """Each chapter's ``{term}`` targets, by document name (the glossary page and ``_`` files aside)."""
+    targets = {}
+    for source in sorted(docs.rglob("*.md")) if docs.is_dir() else []:
+        docname = source.relative_to(docs).with_suffix("").as_posix()
+        if not docname.startswith("_") and docname != "glossary":
+            targets[docname] = term_targets(source.read_text(encoding="utf-8"))
+    return targets
