@@ -102,8 +102,8 @@ def test_scaling_changes_the_logits(model):
 
 def test_grouped_query_heads(reference):
     s = reference.shape
-    assert (s.n_head, s.n_head_kv) == (4, 2)
-    assert reference.weights["blk.0.attn_k.weight"].shape == (s.n_head_kv * s.head_dim, s.n_embd)
+    assert (s.n_heads, s.n_kv_heads) == (4, 2)
+    assert reference.weights["blk.0.attn_k.weight"].shape == (s.n_kv_heads * s.head_dim, s.hidden_size)
 
 
 def test_rms_norm_and_softmax():

@@ -256,7 +256,7 @@ def test_the_starting_files_are_valid_and_fully_mapped(tmp_path, rich, tiny_byte
         "offset",
     }
     shape = validate_cleanly(tiny.path())
-    assert shape is not None and shape["n_vocab"] == 1024
+    assert shape is not None and shape["vocab_size"] == 1024
     assert 0 <= len(tiny_bytes) - max(f.end for f in layout(tiny_bytes)) < 32
 
 

@@ -52,8 +52,8 @@ def test_inspect_values(model):
     info = inspect(model)
     assert info.version == 3
     assert info.architecture == "llama"
-    assert (info.context_length, info.embedding_length, info.block_count) == (4096, 32, 1)
-    assert (info.head_count, info.head_count_kv) == (4, 1)
+    assert (info.context, info.hidden_size, info.n_layers) == (4096, 32, 1)
+    assert (info.n_heads, info.n_kv_heads) == (4, 1)
     assert info.file_type == "MOSTLY_Q8_0"
     assert info.tensor_count == 2
     assert info.tensor_types == {"F32": (1, 40 * 32 * 4), "Q8_0": (1, 32 * 34)}

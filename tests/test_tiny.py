@@ -106,5 +106,5 @@ def test_torch_and_sentencepiece_stay_out_of_the_runtime():
 
 def test_validate_accepts_the_shipped_file():
     shape = engine.validate(tiny.path())
-    assert shape["n_ctx_train"] == 256
+    assert shape["context"] == 256
     assert shape["tokens"][:3] == ("<unk>", "<s>", "</s>")

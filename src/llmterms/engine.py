@@ -240,11 +240,11 @@ def _check_llama(fields, tensors, path) -> dict:
             f"tokenizer is {fields['tokenizer.ggml.model']!r}; this loader runs only SentencePiece ('llama')"
         )
     tokens = field("tokenizer.ggml.tokens")
-    n_vocab = len(tokens)
+    vocab_size = len(tokens)
     for key in ("tokenizer.ggml.scores", "tokenizer.ggml.token_type"):
         # llama.cpp reads one entry per token without checking the length.
-        if len(field(key)) != n_vocab:
-            fail(f"{key} has {len(fields[key])} entries for {n_vocab} tokens")
+        if len(field(key)) != vocab_size:
+            fail(f"{key} has {len(fields[key])} entries for {vocab_size} tokens")
     ids = {token: i for i, token in enumerate(tokens)}
     # llama.cpp looks byte pieces up with a throwing std::map::at: a missing one aborts the process.
     missing = [f"<0x{b:02X}>" for b in range(256) if f"<0x{b:02X}>" not in ids]
@@ -255,50 +255,50 @@ def _check_llama(fields, tensors, path) -> dict:
             fail(f"token {i} is typed as a byte but reads {tokens[i]!r}")
     for key in ("bos_token_id", "eos_token_id", "unknown_token_id", "separator_token_id", "padding_token_id"):
         token_id = fields.get(f"tokenizer.ggml.{key}", 0)
-        if token_id >= n_vocab:
-            fail(f"tokenizer.ggml.{key} is {token_id}, outside the vocabulary of {n_vocab}")
+        if token_id >= vocab_size:
+            fail(f"tokenizer.ggml.{key} is {token_id}, outside the vocabulary of {vocab_size}")
     hp = {
-        "n_vocab": n_vocab,
-        "n_embd": field("llama.embedding_length"),
-        "n_layer": field("llama.block_count"),
-        "n_ff": field("llama.feed_forward_length"),
-        "n_head": field("llama.attention.head_count"),
-        "n_head_kv": fields.get("llama.attention.head_count_kv", fields.get("llama.attention.head_count")),
-        "n_ctx_train": field("llama.context_length"),
+        "vocab_size": vocab_size,
+        "hidden_size": field("llama.embedding_length"),
+        "n_layers": field("llama.block_count"),
+        "intermediate_size": field("llama.feed_forward_length"),
+        "n_heads": field("llama.attention.head_count"),
+        "n_kv_heads": fields.get("llama.attention.head_count_kv", fields.get("llama.attention.head_count")),
+        "context": field("llama.context_length"),
     }
-    n_embd, n_head, n_head_kv = hp["n_embd"], hp["n_head"], hp["n_head_kv"]
-    if not (n_head and n_head_kv and n_embd % n_head == 0 and n_head % n_head_kv == 0):
-        fail(f"{n_head} heads and {n_head_kv} key/value heads do not divide {n_embd} evenly")
-    head_dim = n_embd // n_head
+    hidden_size, n_heads, n_kv_heads = hp["hidden_size"], hp["n_heads"], hp["n_kv_heads"]
+    if not (n_heads and n_kv_heads and hidden_size % n_heads == 0 and n_heads % n_kv_heads == 0):
+        fail(f"{n_heads} heads and {n_kv_heads} key/value heads do not divide {hidden_size} evenly")
+    head_dim = hidden_size // n_heads
     if fields.get("llama.rope.dimension_count", head_dim) != head_dim:
         fail(
             f"llama.rope.dimension_count is {fields['llama.rope.dimension_count']}, "
             f"not the head size {head_dim}"
         )
-    if not 1 <= hp["n_ctx_train"] <= _MAX_CONTEXT:
-        fail(f"llama.context_length is {hp['n_ctx_train']}, outside 1 to {_MAX_CONTEXT}")
+    if not 1 <= hp["context"] <= _MAX_CONTEXT:
+        fail(f"llama.context_length is {hp['context']}, outside 1 to {_MAX_CONTEXT}")
     # Each layer has nine tensors, so the file's own tensor list bounds the layer count; checking it first
     # keeps a forged block_count from driving the loop below.
     most = (len(tensors) - 2) // 9
-    if not 1 <= hp["n_layer"] <= most:
-        fail(f"llama.block_count is {hp['n_layer']}, but the file has tensors for at most {most} layers")
-    n_kv_embd = head_dim * n_head_kv
+    if not 1 <= hp["n_layers"] <= most:
+        fail(f"llama.block_count is {hp['n_layers']}, but the file has tensors for at most {most} layers")
+    kv_dim = head_dim * n_kv_heads
     expected = {
-        "token_embd.weight": [n_embd, n_vocab],
-        "output_norm.weight": [n_embd],
-        "output.weight": [n_embd, n_vocab],
+        "token_embd.weight": [hidden_size, vocab_size],
+        "output_norm.weight": [hidden_size],
+        "output.weight": [hidden_size, vocab_size],
     }
-    for i in range(hp["n_layer"]):
+    for i in range(hp["n_layers"]):
         expected |= {
-            f"blk.{i}.attn_norm.weight": [n_embd],
-            f"blk.{i}.attn_q.weight": [n_embd, n_embd],
-            f"blk.{i}.attn_k.weight": [n_embd, n_kv_embd],
-            f"blk.{i}.attn_v.weight": [n_embd, n_kv_embd],
-            f"blk.{i}.attn_output.weight": [n_embd, n_embd],
-            f"blk.{i}.ffn_norm.weight": [n_embd],
-            f"blk.{i}.ffn_gate.weight": [n_embd, hp["n_ff"]],
-            f"blk.{i}.ffn_up.weight": [n_embd, hp["n_ff"]],
-            f"blk.{i}.ffn_down.weight": [hp["n_ff"], n_embd],
+            f"blk.{i}.attn_norm.weight": [hidden_size],
+            f"blk.{i}.attn_q.weight": [hidden_size, hidden_size],
+            f"blk.{i}.attn_k.weight": [hidden_size, kv_dim],
+            f"blk.{i}.attn_v.weight": [hidden_size, kv_dim],
+            f"blk.{i}.attn_output.weight": [hidden_size, hidden_size],
+            f"blk.{i}.ffn_norm.weight": [hidden_size],
+            f"blk.{i}.ffn_gate.weight": [hidden_size, hp["intermediate_size"]],
+            f"blk.{i}.ffn_up.weight": [hidden_size, hp["intermediate_size"]],
+            f"blk.{i}.ffn_down.weight": [hp["intermediate_size"], hidden_size],
         }
     shapes = {name: shape for name, shape, _, _ in tensors}
     for name, shape in expected.items():
@@ -315,7 +315,7 @@ def validate(path) -> dict:
 
     >>> from llmterms import tiny
     >>> shape = validate(tiny.path())
-    >>> shape["n_vocab"], shape["n_embd"], shape["n_layer"], shape["n_head"], shape["n_head_kv"]
+    >>> shape["vocab_size"], shape["hidden_size"], shape["n_layers"], shape["n_heads"], shape["n_kv_heads"]
     (1024, 128, 4, 4, 2)
 
     Anything else raises :class:`ModelFileError`, which names the file and the problem:
@@ -424,7 +424,7 @@ class Model:
     def __init__(self, path, *, context_length=None, threads=1, lib=None):
         shape = validate(path)
         self.path = Path(path)
-        self.context_length = int(context_length or shape["n_ctx_train"])
+        self.context_length = int(context_length or shape["context"])
         if not 1 <= self.context_length <= _MAX_CONTEXT:
             raise ValueError(
                 f"context_length must be between 1 and {_MAX_CONTEXT}, not {self.context_length}"

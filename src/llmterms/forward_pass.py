@@ -18,11 +18,14 @@ ggml instead multiplies in the stored type, so results differ in the third or fo
 from __future__ import annotations
 
 import heapq
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 import numpy as np
 
-__all__ = ["ReferenceModel", "Shape", "rms_norm", "softmax"]
+from llmterms.shape import Architecture
+
+__all__ = ["ReferenceModel", "rms_norm", "softmax"]
 
 
 def rms_norm(x: np.ndarray, weight: np.ndarray, eps: float = 1e-5) -> np.ndarray:
@@ -45,31 +48,6 @@ def softmax(x: np.ndarray, axis: int = -1) -> np.ndarray:
 
 
 @dataclass
-class Shape:
-    """The hyperparameters of a Llama model, as GGUF stores them.
-
-    >>> from llmterms import tiny
-    >>> shape = ReferenceModel.from_gguf(tiny.path()).shape
-    >>> shape.n_layer, shape.n_head, shape.n_head_kv, shape.n_embd // shape.n_head
-    (4, 4, 2, 32)
-    """
-
-    n_vocab: int
-    n_embd: int
-    n_layer: int
-    n_head: int
-    n_head_kv: int
-    n_ff: int
-    n_ctx_train: int
-    rms_eps: float = 1e-5
-    rope_base: float = 10000.0
-
-    @property
-    def head_dim(self) -> int:
-        return self.n_embd // self.n_head
-
-
-@dataclass
 class KVCache:
     """The keys and values of every position seen so far, one pair of arrays per layer."""
 
@@ -84,12 +62,22 @@ class KVCache:
 class ReferenceModel:
     """A readable numpy implementation of a GGUF Llama model, with optional RoPE scaling."""
 
-    def __init__(self, weights, shape: Shape, vocabulary, *, rope_scale=1.0, rope_base=None, ntk_alpha=1.0):
+    def __init__(
+        self, weights, shape: Architecture, vocabulary, *, rope_scale=1.0, rope_base=None, ntk_alpha=1.0
+    ):
+        # Where the file (or a preset) leaves them out: llama.cpp's default RoPE base, 10000, and the
+        # common RMS epsilon 1e-5 (llama.cpp itself refuses a llama file without one).
+        if shape.rms_eps is None or shape.rope_base is None:
+            shape = replace(
+                shape,
+                rms_eps=1e-5 if shape.rms_eps is None else shape.rms_eps,
+                rope_base=10000.0 if shape.rope_base is None else shape.rope_base,
+            )
         self.weights = weights
         self.shape = shape
         self.vocabulary = vocabulary
-        self.vocab_size = shape.n_vocab
-        self.context_length = shape.n_ctx_train
+        self.vocab_size = shape.vocab_size
+        self.context_length = shape.context
         self.bos_id = vocabulary.bos_id
         # Linear scaling (position interpolation) divides every position by rope_scale.  NTK-aware
         # scaling instead raises the base so the low frequencies stretch while the highest stays put.
@@ -109,7 +97,7 @@ class ReferenceModel:
 
         >>> from llmterms import tiny
         >>> model = ReferenceModel.from_gguf(tiny.path())
-        >>> model.shape.n_layer, model.shape.n_head, model.shape.n_head_kv, model.shape.head_dim
+        >>> model.shape.n_layers, model.shape.n_heads, model.shape.n_kv_heads, model.shape.head_dim
         (4, 4, 2, 32)
         >>> round(ReferenceModel.from_gguf(tiny.path(), ntk_alpha=2).rope_base)
         20946
@@ -121,16 +109,20 @@ class ReferenceModel:
         info = engine.validate(path)
         reader = gguf.GGUFReader(path)
         fields = {name: f.contents() for name, f in reader.fields.items() if not name.startswith("GGUF.")}
-        shape = Shape(
-            n_vocab=info["n_vocab"],
-            n_embd=info["n_embd"],
-            n_layer=info["n_layer"],
-            n_head=info["n_head"],
-            n_head_kv=info["n_head_kv"],
-            n_ff=info["n_ff"],
-            n_ctx_train=info["n_ctx_train"],
-            rms_eps=fields.get("llama.attention.layer_norm_rms_epsilon", 1e-5),
-            rope_base=fields.get("llama.rope.freq_base", 10000.0),
+        shape = Architecture(
+            name=str(fields.get("general.name", Path(path).stem)),
+            family="llama",
+            n_layers=info["n_layers"],
+            hidden_size=info["hidden_size"],
+            intermediate_size=info["intermediate_size"],
+            n_heads=info["n_heads"],
+            n_kv_heads=info["n_kv_heads"],
+            head_dim=info["hidden_size"] // info["n_heads"],
+            vocab_size=info["vocab_size"],
+            context=info["context"],
+            rms_eps=fields.get("llama.attention.layer_norm_rms_epsilon"),
+            rope_base=fields.get("llama.rope.freq_base"),
+            source=str(path),
         )
         weights = {}
         for tensor in reader.tensors:
@@ -220,21 +212,21 @@ class ReferenceModel:
         """
         s, w = self.shape, self.weights
         t = len(x)
-        q = (x @ w[f"blk.{layer}.attn_q.weight"].T).reshape(t, s.n_head, s.head_dim)
-        k = (x @ w[f"blk.{layer}.attn_k.weight"].T).reshape(t, s.n_head_kv, s.head_dim)
-        v = (x @ w[f"blk.{layer}.attn_v.weight"].T).reshape(t, s.n_head_kv, s.head_dim)
+        q = (x @ w[f"blk.{layer}.attn_q.weight"].T).reshape(t, s.n_heads, s.head_dim)
+        k = (x @ w[f"blk.{layer}.attn_k.weight"].T).reshape(t, s.n_kv_heads, s.head_dim)
+        v = (x @ w[f"blk.{layer}.attn_v.weight"].T).reshape(t, s.n_kv_heads, s.head_dim)
         q, k = self.rope(q, positions), self.rope(k, positions)
         keys = self.cache.keys[layer] = np.concatenate([self.cache.keys[layer], k])
         values = self.cache.values[layer] = np.concatenate([self.cache.values[layer], v])
         # Grouped-query attention: query heads share key/value heads in consecutive groups.
-        group = s.n_head // s.n_head_kv
+        group = s.n_heads // s.n_kv_heads
         keys, values = np.repeat(keys, group, axis=1), np.repeat(values, group, axis=1)
         # One matrix of scores per head: (heads, queries, keys).
         scores = q.transpose(1, 0, 2) @ keys.transpose(1, 2, 0) / np.sqrt(s.head_dim)
         # Causal mask: position p may attend to cached positions 0..p only.
         future = np.arange(len(keys))[None, :] > positions[:, None]
         scores = np.where(future[None], -np.inf, scores)
-        mixed = (softmax(scores) @ values.transpose(1, 0, 2)).transpose(1, 0, 2).reshape(t, s.n_embd)
+        mixed = (softmax(scores) @ values.transpose(1, 0, 2)).transpose(1, 0, 2).reshape(t, s.hidden_size)
         return mixed @ w[f"blk.{layer}.attn_output.weight"].T
 
     def feed_forward(self, x: np.ndarray, layer: int) -> np.ndarray:
@@ -293,7 +285,7 @@ class ReferenceModel:
         start = self.cache.length
         positions = np.arange(start, start + len(ids))
         x = self.embed(ids)
-        for i in range(self.shape.n_layer):
+        for i in range(self.shape.n_layers):
             x = self.layer(x, i, positions)
         return self.unembed(x)
 
@@ -310,8 +302,8 @@ class ReferenceModel:
         0
         """
         s = self.shape
-        empty = np.zeros((0, s.n_head_kv, s.head_dim), dtype=np.float32)
-        self.cache = KVCache([empty] * s.n_layer, [empty] * s.n_layer)
+        empty = np.zeros((0, s.n_kv_heads, s.head_dim), dtype=np.float32)
+        self.cache = KVCache([empty] * s.n_layers, [empty] * s.n_layers)
 
     def logits(self, ids, first: int = 0) -> np.ndarray:
         """Return the logits at positions *first* onwards of a fresh sequence.

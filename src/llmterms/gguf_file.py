@@ -64,8 +64,9 @@ class ArraySummary:
 class GGUFInfo:
     """What :func:`inspect` found in a GGUF file.
 
-    ``file_type`` is the name of ``general.file_type`` (for example ``MOSTLY_Q4_K_M``); ``tensor_types``
-    maps each ggml type name to ``(tensor count, bytes)``.
+    The shape fields use the names of :class:`llmterms.shape.Architecture` (``n_layers`` is the GGUF key
+    ``{arch}.block_count``). ``file_type`` is the name of ``general.file_type`` (for example
+    ``MOSTLY_Q4_K_M``); ``tensor_types`` maps each ggml type name to ``(tensor count, bytes)``.
 
     >>> GGUFInfo(path="x.gguf", version=3).tensor_count
     0
@@ -75,11 +76,11 @@ class GGUFInfo:
     version: int
     metadata: dict[str, Any] = field(default_factory=dict)
     architecture: str | None = None
-    context_length: int | None = None
-    embedding_length: int | None = None
-    block_count: int | None = None
-    head_count: int | None = None
-    head_count_kv: int | None = None
+    context: int | None = None
+    hidden_size: int | None = None
+    n_layers: int | None = None
+    n_heads: int | None = None
+    n_kv_heads: int | None = None
     tensor_count: int = 0
     tensor_types: dict[str, tuple[int, int]] = field(default_factory=dict)
     parameter_count: int = 0
@@ -101,10 +102,13 @@ class GGUFInfo:
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-ready dict (array summaries become ``{"type", "length"}`` dicts).
 
-        >>> GGUFInfo("x", 3, metadata={"a": ArraySummary("INT32", 99)}).to_dict()["metadata"]
-        {'a': {'type': 'INT32', 'length': 99}}
+        The shape fields keep their GGUF key names in the JSON (``block_count``, ``head_count`` ...):
+
+        >>> d = GGUFInfo("x", 3, n_layers=2, metadata={"a": ArraySummary("INT32", 99)}).to_dict()
+        >>> d["metadata"], d["block_count"]
+        ({'a': {'type': 'INT32', 'length': 99}}, 2)
         """
-        out = asdict(self)
+        out = {_JSON_NAMES.get(k, k): v for k, v in asdict(self).items()}
         out["metadata"] = {
             k: {"type": v.element_type, "length": v.length} if isinstance(v, ArraySummary) else v
             for k, v in self.metadata.items()
@@ -112,6 +116,16 @@ class GGUFInfo:
         out["tensor_types"] = {k: {"count": c, "bytes": b} for k, (c, b) in self.tensor_types.items()}
         out["tensor_bytes"] = self.tensor_bytes
         return out
+
+
+# The JSON output of :meth:`GGUFInfo.to_dict` names the shape as the GGUF keys do (``{arch}.block_count``).
+_JSON_NAMES = {
+    "context": "context_length",
+    "hidden_size": "embedding_length",
+    "n_layers": "block_count",
+    "n_heads": "head_count",
+    "n_kv_heads": "head_count_kv",
+}
 
 
 class _Scanner:
@@ -322,7 +336,7 @@ def inspect(path: str | os.PathLike[str]) -> GGUFInfo:
     >>> w.add_tensor("output_norm.weight", np.ones(64, dtype=np.float32))
     >>> w.write_header_to_file(); w.write_kv_data_to_file(); w.write_tensors_to_file(); w.close()
     >>> info = inspect(path)
-    >>> info.architecture, info.context_length, info.head_count, info.head_count_kv
+    >>> info.architecture, info.context, info.n_heads, info.n_kv_heads
     ('llama', 2048, 4, 2)
     >>> info.parameter_count, info.tensor_types
     (6464, {'F16': (1, 12800), 'F32': (1, 256)})
@@ -368,11 +382,11 @@ def inspect(path: str | os.PathLike[str]) -> GGUFInfo:
         version=header.version,
         metadata=meta,
         architecture=arch,
-        context_length=arch_int("context_length"),
-        embedding_length=arch_int("embedding_length"),
-        block_count=arch_int("block_count"),
-        head_count=arch_int("attention.head_count"),
-        head_count_kv=arch_int("attention.head_count_kv"),
+        context=arch_int("context_length"),
+        hidden_size=arch_int("embedding_length"),
+        n_layers=arch_int("block_count"),
+        n_heads=arch_int("attention.head_count"),
+        n_kv_heads=arch_int("attention.head_count_kv"),
         tensor_count=len(tensors),
         tensor_types={k: (counts[k], nbytes[k]) for k in sorted(counts)},
         parameter_count=n_params,

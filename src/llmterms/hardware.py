@@ -148,7 +148,7 @@ def pcie_bandwidth(generation: int, lanes: int = 16) -> float:
 
 
 # The two models of table(): a common small model and a common large one, both in Q4_K_M, with file
-# sizes from llama.cpp's per-tensor rules (quant.file_size).
+# sizes from llama.cpp's per-tensor rules (quant_mix.file_size).
 TABLE_MODELS = (("llama-3.1-8b", "Q4_K_M"), ("llama-3-70b", "Q4_K_M"))
 
 
@@ -166,9 +166,9 @@ def table() -> list[dict]:
     >>> rows["Apple M2 Ultra"]["tps_70b"], rows["DDR5-5600 dual channel"]["tps_8b"]
     (19, 18)
     """
-    from llmterms import quant  # quant imports memory; a local import keeps hardware light to import
+    from llmterms import quant_mix  # only table() needs the mix rules and the presets
 
-    sizes = [quant.file_size(q, arch) for arch, q in TABLE_MODELS]
+    sizes = [quant_mix.file_size(q, arch) for arch, q in TABLE_MODELS]
     rows = []
     for d in devices():
         bounds = [
