@@ -20,7 +20,19 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-__all__ = ["Layer", "Layout", "Weights", "from_config", "from_gguf", "preset", "presets"]
+from llmterms.shape import Architecture
+
+__all__ = [
+    "Layer",
+    "Layout",
+    "Weights",
+    "from_architecture",
+    "from_config",
+    "from_gguf",
+    "from_metadata",
+    "preset",
+    "presets",
+]
 
 #: llama.cpp's pattern for the expert tensors that --cpu-moe / --n-cpu-moe keep in system RAM
 #: (LLM_FFN_EXPS_REGEX in common/common.h).
@@ -382,6 +394,33 @@ def from_config(config: dict[str, Any] | str | Path, name: str = "") -> Layout:
         parameters=total,
         active_parameters=active,
         source=source or str(top.get("source", "")),
+    )
+
+
+def from_architecture(arch: Architecture) -> Layout:
+    """The layout of a :class:`llmterms.shape.Architecture` (every layer global, as llama.cpp runs these).
+
+    >>> from llmterms.shape import preset as shape_preset
+    >>> lay = from_architecture(shape_preset("llama-3-8b"))
+    >>> lay.n_layer, lay.layers[0], lay.n_vocab
+    (32, Layer(kind='full', k=1024, v=1024, n_head=32), 128256)
+    """
+    kv = arch.n_kv_heads * arch.head_dim
+    moe = arch.n_experts > 1
+    return Layout(
+        name=arch.name,
+        arch=arch.family or "llama",
+        n_embd=arch.hidden_size,
+        n_vocab=arch.vocab_size,
+        n_ctx_train=arch.context,
+        layers=tuple(Layer("full", kv, kv, arch.n_heads) for _ in range(arch.n_layers)),
+        n_ff=0 if moe else arch.intermediate_size,
+        n_ff_exp=arch.intermediate_size if moe else 0,
+        n_expert=arch.n_experts if moe else 0,
+        n_expert_used=arch.n_experts_used if moe else 0,
+        parameters=arch.parameters,
+        active_parameters=arch.active_parameters,
+        source=arch.source,
     )
 
 
