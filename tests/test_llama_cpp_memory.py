@@ -124,3 +124,19 @@ def test_cli_errors(capsys):
         capsys, "estimate", "--arch", "llama-3.3-70b", "--cache-type-v", "q4_0", "--flash-attn", "off"
     )
     assert status == 2 and "needs flash attention" in err
+
+
+def test_the_glossary_kv_cache_figures_are_the_estimates():
+    from tests.conftest import REPO
+
+    text = (REPO / "glossary" / "architecture" / "kv-cache.md").read_text(encoding="utf-8")
+    gemma = cache_layout.preset("gemma-3-270m")
+    off = estimate(gemma, Context(n_ctx=32768)).kv_cache / MIB
+    on = estimate(gemma, Context(n_ctx=32768, swa_full=True)).kv_cache / MIB
+    assert (
+        f"needs {off:.0f} MiB with llama.cpp's command-line defaults and {on:.0f} MiB with `swa_full` on"
+        in text
+    )
+    assert (off, on) == (111, 576)
+    layers = [lay.kind for lay in gemma.layers]
+    assert f"{layers.count('swa')} of whose {len(layers)} layers have a {gemma.n_swa}-token window" in text

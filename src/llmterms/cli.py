@@ -315,7 +315,9 @@ def _count(text: str) -> int:
 
 def _layout(args: argparse.Namespace):
     """The model to estimate: a GGUF file, a config.json, a preset, or a bare parameter count with shapes."""
-    from llmterms import cache_layout, shape
+    from dataclasses import replace
+
+    from llmterms import cache_layout, quant_mix, shape
 
     if args.file:
         try:
@@ -328,10 +330,17 @@ def _layout(args: argparse.Namespace):
         if args.arch.strip().lower() in cache_layout.presets():
             return cache_layout.preset(args.arch)
         try:
-            return cache_layout.from_architecture(shape.preset(args.arch))
+            arch = shape.preset(args.arch)
         except KeyError:
             names = ", ".join([*cache_layout.presets(), *shape.presets()])
             raise CommandError(f"unknown model preset {args.arch!r}; presets: {names}", 2) from None
+        layout = cache_layout.from_architecture(arch)
+        if args.bpw is None and args.params is None:
+            # llama.cpp's per-tensor rules on the preset's tensors, as memory.estimate_memory sizes them.
+            sized = quant_mix.file_size(args.quant or "Q4_K_M", arch)
+            layout = replace(layout, weights=cache_layout.Weights(total=sized))
+            args.quant = args.quant or "Q4_K_M"
+        return layout
     if args.params and args.n_layers and args.n_kv_heads and args.head_dim:
         n_heads = args.n_heads or args.n_kv_heads
         return cache_layout.from_architecture(
@@ -375,11 +384,15 @@ def _estimate(args: argparse.Namespace) -> int:
         kv_unified=args.kv_unified,
         swa_full=args.swa_full,
     )
-    from_file = layout.weights is not None and args.bpw is None and args.quant is None
+    from_file = bool(args.file) and layout.weights is not None and args.bpw is None and args.quant is None
+    # A shape preset arrives sized by llama.cpp's per-tensor rules (see _layout).
+    presized = not args.file and layout.weights is not None and args.bpw is None
     try:
-        weights = llama_cpp_memory.weights_bytes(
-            layout, None if from_file else (args.quant or "Q4_K_M"), args.bpw
-        )
+        if presized:
+            weights = layout.weights.total
+        else:
+            quant = None if from_file else (args.quant or "Q4_K_M")
+            weights = llama_cpp_memory.weights_bytes(layout, quant, args.bpw)
         e = llama_cpp_memory.estimate(
             layout,
             ctx,

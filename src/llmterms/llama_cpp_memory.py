@@ -25,14 +25,15 @@ off by more (tens of percent), since backends pick other kernels and the schedul
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from llmterms import quant_mix, quant_table
 from llmterms.cache_layout import Layout
 
-__all__ = ["MIB", "Cache", "Context", "Estimate", "estimate", "row_bytes", "weights_bytes"]
+__all__ = ["MIB", "Cache", "Context", "Estimate", "estimate", "presets_table", "row_bytes", "weights_bytes"]
 
 MIB = 1 << 20
+GIB = 1 << 30
 #: llama.cpp pads the context and the sliding-window cache to this many cells.
 CELL_PAD = 256
 
@@ -355,3 +356,45 @@ def estimate(
         experts_on_cpu=experts_cpu,
         notes=tuple(notes),
     )
+
+
+#: The context of presets_table(): long enough for the sliding window to matter, within every preset's
+#: trained context except Phi-4's 16,384 (which is used whole there).
+TABLE_CONTEXT = 32768
+
+
+def presets_table(n_ctx: int = TABLE_CONTEXT) -> list[dict]:
+    """Every model preset at ``n_ctx`` tokens (or its trained context if shorter), in GiB, F16 cache.
+
+    ``kv_gib`` is what llama.cpp's command-line tools allocate (sliding-window layers keep their window);
+    ``kv_swa_full_gib`` is what llama-cpp-python allocates by default (``swa_full`` on).
+
+    >>> rows = {r["model"]: r for r in presets_table()}
+    >>> rows["gemma-3-27b"]["kv_gib"], rows["gemma-3-27b"]["kv_swa_full_gib"]
+    (3.11, 15.5)
+    >>> rows["gpt-oss-120b"]["layers"], rows["deepseek-v3"]["kv_gib"]
+    ('18 + 18 window of 128', 2.14)
+    """
+    from llmterms.cache_layout import preset, presets
+
+    rows = []
+    for name in presets():
+        lay = preset(name)
+        ctx = Context(n_ctx=min(n_ctx, lay.n_ctx_train))
+        e = estimate(lay, ctx, weights=weights_bytes(lay, "Q4_K_M"))
+        full = estimate(lay, replace(ctx, swa_full=True), weights=e.weights)
+        n_swa = sum(x.kind == "swa" for x in lay.layers)
+        layers = f"{lay.n_layer - n_swa} + {n_swa} window of {lay.n_swa}" if n_swa else str(lay.n_layer)
+        rows.append(
+            {
+                "model": name,
+                "params_b": round(lay.parameters / 1e9, 1),
+                "layers": layers + (" (MLA)" if lay.mla else ""),
+                "n_ctx": ctx.n_ctx,
+                "weights_gib": round(e.weights / GIB, 1),
+                "kv_gib": round(e.kv_cache / GIB, 2),
+                "kv_swa_full_gib": round(full.kv_cache / GIB, 2),
+                "compute_gib": round((e.compute + e.output) / GIB, 2),
+            }
+        )
+    return rows
