@@ -27,8 +27,7 @@ extensions = [
     "sphinx.ext.autodoc",
     "sphinx.ext.doctest",
     "sphinxcontrib.bibtex",
-    "llmterms.sphinxext",
-    "llmterms.sphinxext.mathml",
+    "llmterms.sphinxext",  # also sets up llmterms.sphinxext.mathml, the renderer chosen below
     "sphinx_copybutton",
 ]
 root_doc = "index"

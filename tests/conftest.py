@@ -102,4 +102,6 @@ def sphinx_build(project: Path, *options: str) -> subprocess.CompletedProcess:
     command = [sys.executable, "-m", "sphinx", "-b", "html", "-n", "-W", "--keep-going", "-c", str(project)]
     command += ["-d", str(project / "doctrees"), *options, str(project / "docs"), str(project / "html")]
     env = {"PYTHONHASHSEED": "0", "SOURCE_DATE_EPOCH": "1795305600", "PATH": "/usr/bin:/bin"}
+    if "PYTHONPATH" in os.environ:  # the checkout under test, not the editable install
+        env["PYTHONPATH"] = os.environ["PYTHONPATH"]
     return subprocess.run(command, capture_output=True, text=True, timeout=300, env=env)

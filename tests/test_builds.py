@@ -55,9 +55,13 @@ def published(project: Path) -> dict[str, dict]:
     return {e["term"]: e for e in json.loads((project / "html" / "glossary.json").read_text())}
 
 
-def search_index(project: Path) -> dict:
-    text = (project / "html" / "searchindex.js").read_text()
+def search_index_of(script: bytes) -> dict:
+    text = script.decode("utf-8")
     return json.loads(text[text.index("(") + 1 : text.rindex(")")])
+
+
+def search_index(project: Path) -> dict:
+    return search_index_of((project / "html" / "searchindex.js").read_bytes())
 
 
 def test_an_unchanged_project_rereads_nothing(project):
@@ -66,13 +70,20 @@ def test_an_unchanged_project_rereads_nothing(project):
     assert reread(result) == set()
 
 
-def test_editing_one_chapter_rereads_it_and_the_glossary_only(project):
+def written(result: subprocess.CompletedProcess) -> set[str]:
+    """The pages Sphinx wrote in this build, from its 'writing output... [ 50%] name' lines."""
+    return set(re.findall(r"writing output\.\.\. \[\s*\d+%\] (\S+)", result.stdout))
+
+
+def test_editing_one_chapter_rereads_it_only(project):
     chapter = project / "docs" / "second.md"
     chapter.write_text(chapter.read_text() + "\nA second paragraph about nothing in particular.\n")
     result = sphinx(project)
     assert result.returncode == 0, result.stderr
-    # The glossary page lists the pages that use each term, so it depends on every chapter.
-    assert reread(result) == {"second", "glossary"}
+    # The glossary page's "Used in" lines are filled when it is written, so the chapter's edit reads
+    # neither the glossary page nor the glossary; no link changed, so the glossary page is not rewritten.
+    assert reread(result) == {"second"}
+    assert "glossary" not in written(result)
     assert "second paragraph" in (project / "html" / "second.html").read_text()
 
 
@@ -82,7 +93,8 @@ def test_a_new_link_updates_backlinks_tooltips_and_search_incrementally(project)
     chapter.write_text("# Second\n\nEvery {term}`transformer architecture` has layers of zyzzyvas.\n")
     result = sphinx(project)
     assert result.returncode == 0, result.stderr
-    assert reread(result) == {"second", "glossary"}
+    assert reread(result) == {"second"}
+    assert "glossary" in written(result)  # a new "Used in" link: written again, not read again
 
     # Backlinks: the "Used in" line on the glossary page and in glossary.json.
     page = (project / "html" / "glossary.html").read_text()
@@ -105,6 +117,16 @@ def test_a_new_link_updates_backlinks_tooltips_and_search_incrementally(project)
         index["objects"][""] if "" in index["objects"] else [o for v in index["objects"].values() for o in v]
     )
     assert {"LLM", "Transformer", "transformer architecture"} <= {o[4] for o in names}
+
+
+def test_a_new_title_of_a_page_using_a_term_rewrites_the_glossary_page(project):
+    chapter = project / "docs" / "first.md"
+    chapter.write_text(chapter.read_text().replace("# First", "# The first chapter"))
+    result = sphinx(project)
+    assert result.returncode == 0, result.stderr
+    assert reread(result) == {"first"}
+    page = (project / "html" / "glossary.html").read_text()
+    assert page.count("The first chapter</span></a>") == 1  # the "Used in" line of "Large language model"
 
 
 def test_editing_an_entry_updates_tooltips_and_published_data(project):
@@ -153,3 +175,103 @@ def test_pages_stamp_the_tooltip_script_they_load(project):
     script = (project / "html" / "_static" / "llmterms-glossary.js").read_bytes()
     stamp = f"{zlib.crc32(script):08x}"
     assert f"_static/llmterms-glossary.js?v={stamp}" in (project / "html" / "glossary.html").read_text()
+
+
+def test_incremental_builds_give_what_a_clean_build_gives(project):
+    """After a chapter edit and an entry edit, each built incrementally, the site equals a clean build's."""
+
+    def files(folder: Path) -> dict[str, bytes]:
+        return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+    chapter = project / "docs" / "second.md"
+    chapter.write_text("# Second\n\nEvery {term}`transformer architecture` has layers.\n")
+    assert sphinx(project).returncode == 0
+    entry = project / "glossary" / "architecture" / "transformer.md"
+    entry.write_text(entry.read_text().replace("attention and feed-forward layers.", "attention layers."))
+    result = sphinx(project)
+    assert result.returncode == 0, result.stderr
+    assert reread(result) == {"glossary"}
+    incremental = files(project / "html")
+    shutil.rmtree(project / "html")
+    shutil.rmtree(project / "doctrees")
+    assert sphinx(project, "-E").returncode == 0
+    clean = files(project / "html")
+    assert incremental.keys() == clean.keys()
+    assert [name for name in clean if incremental[name] != clean[name]] == ["searchindex.js"]
+    # Sphinx 8.2 keeps a word removed from every page in the index, with no pages: an empty list.
+    index = [search_index_of(site["searchindex.js"]) for site in (incremental, clean)]
+    gone = ["feed", "forward", "here", "link", "noth", "yet"]  # stems of the words the edits removed
+    assert [word for word, pages in index[0]["terms"].items() if pages == []] == gone
+    for words in ("terms", "titleterms"):
+        index[0][words] = {word: pages for word, pages in index[0][words].items() if pages != []}
+    assert index[0] == index[1]
+
+
+# -- Figures and tables kept across builds -------------------------------------------------------------
+
+DEMO = """\
+from pathlib import Path
+
+HERE = Path(__file__).parent
+
+
+def _note(what):
+    with open(HERE.parent / "calls.txt", "a") as f:  # outside lib/, which is part of the cache key
+        f.write(what + "\\n")
+
+
+def rows():
+    _note("table")
+    return [{"value": int((HERE / "value.txt").read_text())}]
+
+
+def height():
+    _note("plot")
+    return int((HERE / "value.txt").read_text())
+"""
+
+
+@pytest.fixture
+def computed_project(tmp_path: Path, glossary_dir: Path) -> Path:
+    chapter = (
+        "# Computed\n\n```{llmterms-table} demo:rows\n```\n\n"
+        "```{plot}\n:caption: A bar.\n\nimport demo\nplt.bar([0], [demo.height()])\n```\n"
+    )
+    sphinx_project(tmp_path, {"computed": chapter})
+    with (tmp_path / "conf.py").open("a") as conf:
+        conf.write(
+            "import sys, pathlib\nsys.path.insert(0, str(pathlib.Path(__file__).parent / 'lib'))\n"
+            "llmterms_cache_inputs = ['lib']\n"
+        )
+    (tmp_path / "lib").mkdir()
+    (tmp_path / "lib" / "demo.py").write_text(DEMO)
+    (tmp_path / "lib" / "value.txt").write_text("7\n")
+    return tmp_path
+
+
+def clean_build(project: Path) -> str:
+    for folder in ("html", "doctrees"):
+        shutil.rmtree(project / folder, ignore_errors=True)
+    result = sphinx(project, "-E")
+    assert result.returncode == 0, result.stderr
+    return (project / "html" / "computed.html").read_text()
+
+
+def test_figures_and_tables_are_reused_until_a_module_or_data_file_changes(computed_project):
+    calls = computed_project / "calls.txt"
+    first = clean_build(computed_project)
+    assert calls.read_text().split() == ["table", "plot"]
+    assert "<p>7</p>" in first
+    # A clean build (fresh output and doctree folders) of the same sources computes nothing again.
+    assert clean_build(computed_project) == first
+    assert calls.read_text().split() == ["table", "plot"]
+    assert (computed_project / "build" / "cache" / "plots").is_dir()
+    # A changed data file invalidates both.
+    (computed_project / "lib" / "value.txt").write_text("8\n")
+    assert "<p>8</p>" in clean_build(computed_project)
+    assert calls.read_text().split() == ["table", "plot", "table", "plot"]
+    # So does a changed module, though it returns the same values.
+    demo = computed_project / "lib" / "demo.py"
+    demo.write_text(demo.read_text() + "\n# a comment changes the module's content\n")
+    clean_build(computed_project)
+    assert calls.read_text().split() == ["table", "plot"] * 3

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import io
 import json
@@ -33,6 +34,7 @@ def saved(tmp_path_factory: pytest.TempPathFactory):
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("XDG_CACHE_HOME", str(folder))
         assert cache.answer(["define", "gguf"]) is None
+        glossary._load_cached.cache_clear()  # a cold process: the glossary is read through the cache too
         with contextlib.redirect_stdout(io.StringIO()):
             assert cli.main(["define", "gguf"]) == 0
         yield folder
@@ -57,9 +59,9 @@ def test_every_term_and_alias_gets_its_own_entry(saved):
     used = glossary.used_in(g)
     for entry in g:
         expected = cli.format_entry(entry, used[entry.term]) + "\n"
-        for name in entry.names:
-            if name.startswith("-"):
-                continue  # `define -ngl` is an unknown option to argparse; `define -- -ngl` takes the full path
+        for name in entry.names:  # -ngl too: the define parser reads it as the query
+            if "-" in name.split():
+                continue  # "Q4_K - Medium": a lone "-" starts every option, so the parser decides (below)
             assert cache.answer(["define", *name.split()]) == expected, name
 
 
@@ -84,13 +86,13 @@ def test_text_and_json_match_the_full_command(saved, query):
 @pytest.mark.parametrize(
     "argv",
     [
-        ["define", "gguf", "--json", "kv"],  # argparse takes the query as one block: an error
-        ["define", "--json", "gguf", "--json", "kv"],
         ["search", "gguf"],
         ["define"],
         ["define", "--help"],
         ["define", "--js", "gguf"],  # argparse accepts the abbreviation; only the parser can say so
+        ["define", "gguf", "-hx"],  # -h with an attached value, to argparse
         ["define", "--", "gguf"],
+        ["define", "Q4_K", "-", "Medium"],  # "-" starts every option: the parser decides
         ["--glossary", "elsewhere", "define", "gguf"],
         ["define", "zzxqv"],  # no name matches: the full command searches the text and suggests
         ["define", "!!!"],
@@ -103,12 +105,27 @@ def test_anything_else_goes_to_the_full_command_line(saved, argv):
 
 @pytest.mark.parametrize(
     "argv",
-    [["--json", "gguf"], ["gguf", "--json"], ["--json", "--json", "kv", "cache"], ["Q4_K", "-", "Medium"]],
+    [
+        ["--json", "gguf"],
+        ["gguf", "--json"],
+        ["--json", "--json", "kv", "cache"],
+        ["kv", "--json", "cache"],  # options may stand between the words of the query
+        ["-ngl"],
+        ["n", "--json", "gpu", "layers"],
+        ["-ngl", "--json"],
+    ],
 )
-def test_json_before_or_after_the_query_and_a_lone_dash_are_answered(saved, argv):
+def test_options_anywhere_and_option_names_as_queries_are_answered(saved, argv):
     fast = cache.answer(["define", *argv])
     assert fast is not None
     assert (0, fast) == full_output("define", *argv)
+
+
+def test_the_fast_path_knows_the_options_the_define_parser_has(saved):
+    parser = cli.build_parser()
+    [define] = [a.choices["define"] for a in parser._actions if getattr(a, "choices", None)]
+    expected = {o: a.dest for a in define._actions for o in a.option_strings}
+    assert cache.get("answers")["options"] == expected == {"-h": "help", "--help": "help", "--json": "json"}
 
 
 def test_the_same_glossary_as_the_full_command_line():
@@ -149,32 +166,76 @@ def test_a_stray_file_anywhere_in_the_glossary_changes_the_stamp(tmp_path):
     assert cache.stamp(str(root)) != before
 
 
+def test_adding_a_module_or_data_file_changes_the_stamp(tmp_path):
+    package = tmp_path / "llmterms"
+    shutil.copytree(Path(cache.__file__).parent, package, ignore=shutil.ignore_patterns("__pycache__"))
+    before = cache.stamp(package=str(package))
+    (package / "__pycache__").mkdir()
+    (package / "__pycache__" / "x.cpython-311.pyc").write_bytes(b"")
+    assert cache.stamp(package=str(package)) == before  # byte code written by Python is not a source
+    for new in ["new_module.py", "data/new_table.toml", "sphinxext/new_feature.py"]:
+        (package / new).write_text("")
+        after = cache.stamp(package=str(package))
+        assert after != before, new
+        before = after
+
+
+def test_the_stamp_holds_no_date(monkeypatch):
+    import time
+
+    before = cache.stamp()
+    monkeypatch.setattr(time, "time", lambda: 4102444800.0)  # 2100-01-01
+    monkeypatch.setattr(time, "strftime", lambda *a: "2100-01-01")
+    assert cache.stamp() == before
+
+
 def test_no_stamp_without_glossary_entries(tmp_path):
     (tmp_path / "glossary").mkdir()
     assert cache.stamp(str(tmp_path)) is None
-    assert cache.save(None, [], str, str, str(tmp_path / "cache.marshal")) is False
-    assert not cache.current(None)
+    assert cache.save_answers(None, [], {None: str}, {}, [], str(tmp_path / "cache.marshal")) is False
+    assert cache.put("pages", {}, None, str(tmp_path / "cache.marshal")) is False
+    assert sorted(tmp_path.iterdir()) == [tmp_path / "glossary"]
 
 
 def test_saving_into_an_unwritable_place_renders_nothing_and_leaves_nothing(tmp_path):
     blocker = tmp_path / "a-file"
     blocker.write_text("")
     rendered = []
-    assert not cache.save(
-        cache.stamp(), glossary.load(), rendered.append, rendered.append, str(blocker / "x")
+    g = glossary.load()
+    variants = {None: rendered.append, "json": rendered.append}
+    assert not cache.save_answers(
+        cache.stamp(), g.search_index(), variants, {}, g.ordered(), str(blocker / "x")
     )
     assert rendered == []
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a-file"]
 
 
-def test_the_stamp_changes_with_the_date(monkeypatch):
-    before = cache.stamp()
-    monkeypatch.setattr(cache.time, "strftime", lambda fmt: "2099-01-01")
-    assert cache.stamp() != before
+def test_one_file_holds_every_section(saved):
+    assert [p.name for p in (saved / "llmterms").iterdir() if p.is_file()] == [Path(cache.path()).name]
+    for section in ("glossary", "pages", "answers"):
+        assert cache.get(section) is not None, section
+    assert cache.get("pages")["06-quantization"]  # chapter targets, as used_in reads them
+    assert len(cache.get("glossary")["entries"]) == len(glossary.load())
+
+
+def test_a_section_saved_with_another_stamp_drops_the_others(tmp_path):
+    where = str(tmp_path / "cache.marshal")
+    assert cache.put("a", 1, ("one",), where) and cache.put("b", 2, ("one",), where)
+    assert (cache.get("a", ("one",), where), cache.get("b", ("one",), where)) == (1, 2)
+    assert cache.put("b", 3, ("two",), where)
+    assert (cache.get("a", ("two",), where), cache.get("b", ("two",), where)) == (None, 3)
+    assert cache.get("b", ("one",), where) is None
+
+
+def test_the_tiny_models_copies_live_in_the_same_folder(monkeypatch, tmp_path):
+    from llmterms import tiny
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    assert tiny._cache_dir().parent == Path(cache.folder()) == tmp_path / "llmterms"
 
 
 def test_stale_or_damaged_answers_are_not_used(saved, monkeypatch):
-    path = Path(cache._answers_file())
+    path = Path(cache.path())
     good = path.read_bytes()
     try:
         path.write_bytes(good[: len(good) // 2])
@@ -183,29 +244,42 @@ def test_stale_or_damaged_answers_are_not_used(saved, monkeypatch):
         assert cache.answer(["define", "gguf"]) is None
         path.write_bytes(good)
         assert cache.answer(["define", "gguf"]) is not None
-        monkeypatch.setattr(cache, "stamp", lambda root=None: ("another", "stamp"))
+        monkeypatch.setattr(cache, "stamp", lambda root=None, package=None: ("another", "stamp"))
         assert cache.answer(["define", "gguf"]) is None
     finally:
         path.write_bytes(good)
 
 
 def run_define(folder: Path, *query: str) -> subprocess.CompletedProcess:
+    """Run the console script's code, as `llmterms define QUERY`; stderr gets the modules it imported."""
     env = {**os.environ, "XDG_CACHE_HOME": str(folder)}
-    command = [sys.executable, "-X", "importtime", "-m", "llmterms", "define", *query]
+    code = (
+        "import sys; from llmterms.__main__ import main; status = main();"
+        "sys.stdout.flush(); sys.stderr.write(repr(sorted(sys.modules))); sys.exit(status)"
+    )
+    command = [sys.executable, "-c", code, "define", *query]
     return subprocess.run(command, capture_output=True, text=True, env=env, timeout=120)
 
 
 def imported(result: subprocess.CompletedProcess) -> set[str]:
-    return {m.group(1) for m in re.finditer(r"\|\s+(\S+)\s*$", result.stderr, re.MULTILINE)}
+    return set(ast.literal_eval(result.stderr))
 
 
-def test_the_second_call_answers_without_the_glossary_or_the_parser(tmp_path):
+def test_the_second_call_imports_only_the_cache_and_the_ranking_beyond_a_bare_interpreter(tmp_path):
+    bare = subprocess.run(
+        [sys.executable, "-c", "import sys; print(repr(sorted(sys.modules)))"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     first = run_define(tmp_path, "GGUF")
     second = run_define(tmp_path, "GGUF")
     assert first.returncode == second.returncode == 0
     assert second.stdout == first.stdout
     assert {"llmterms.cli", "llmterms.glossary", "argparse"} <= imported(first)
-    assert not {"llmterms.cli", "llmterms.glossary", "argparse", "re", "json"} & imported(second)
+    added = imported(second) - set(ast.literal_eval(bare.stdout))
+    # __future__ is what `from __future__ import annotations` imports: a 5 kB module of constants.
+    assert added == {"__future__", "llmterms", "llmterms.__main__", "llmterms.cache", "llmterms.ranking"}
 
 
 def test_a_closed_stdout_or_pipe_is_not_an_error(tmp_path):
@@ -217,7 +291,7 @@ def test_a_closed_stdout_or_pipe_is_not_an_error(tmp_path):
         command = ["bash", "-o", "pipefail", "-c", f"{sys.executable} -m llmterms {code}"]
         result = subprocess.run(command, capture_output=True, text=True, env=env, timeout=60)
         assert (result.returncode, result.stderr) == (0, ""), code
-        assert cache.current(cache.stamp(), str(tmp_path / "llmterms" / Path(cache._answers_file()).name))
+        assert cache.get("answers", cache.stamp(), str(tmp_path / "llmterms" / Path(cache.path()).name))
 
 
 def test_an_unwritable_cache_only_costs_time(tmp_path):
@@ -229,7 +303,7 @@ def test_an_unwritable_cache_only_costs_time(tmp_path):
     assert "llmterms.cli" in imported(results[1])  # nothing was saved, so the full path ran again
 
 
-# ``answers`` matches names without regular expressions; these are the expressions it must agree with.
+# ``ranking`` matches names without regular expressions; these are the expressions it must agree with.
 _WORD = re.compile(r"[^\W_]+")
 _NOT_ALNUM = re.compile(r"[\W_]+")
 

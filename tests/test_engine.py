@@ -11,7 +11,7 @@ import gguf
 import numpy as np
 import pytest
 
-from llmterms import engine, tiny
+from llmterms import engine, quant_table, tiny
 from llmterms.engine import ModelFileError
 
 
@@ -335,6 +335,9 @@ def test_library_choice_reads_cpuinfo():
     assert engine.library_path().is_file()
 
 
-def test_block_sizes_match_gguf():
-    for type_id, sizes in engine._RUNNABLE_TYPES.items():
-        assert gguf.GGML_QUANT_SIZES[gguf.GGMLQuantizationType(type_id)] == sizes
+def test_runnable_types_are_in_the_type_table():
+    # Their block sizes come from data/quant_types.toml, checked against gguf-py in test_gguf_file.py.
+    assert len(engine._RUNNABLE_TYPES) == 12
+    for name in engine._RUNNABLE_TYPES:
+        q = quant_table.quant_type(name)
+        assert gguf.GGML_QUANT_SIZES[gguf.GGMLQuantizationType[name]] == (q.block_size, q.type_size)

@@ -1,7 +1,8 @@
 """Fuzzing the GGUF readers: every bad file ends in a clear error, quickly and without a large allocation.
 
-Three readers take GGUF files from users: :func:`llmterms.gguf_file.inspect` (and ``llmterms inspect`` on top of
-it), and :func:`llmterms.engine.validate`, which guards ctransformers. The files here start from valid
+Two readers take GGUF files from users, both through the one header walker :class:`llmterms.gguf_file.GGUFFile`:
+:func:`llmterms.gguf_file.inspect` (and ``llmterms inspect`` on top of it), and :func:`llmterms.engine.validate`,
+which adds the checks that guard ctransformers. The files here start from valid
 ones whose layout is walked field by field (:func:`layout`), then get cut at a field boundary, have a
 count, length, type, offset or version replaced, or have random bytes appended to a valid prefix.
 

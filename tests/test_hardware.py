@@ -37,6 +37,14 @@ def test_table_rows_are_complete_and_consistent():
         "AMD Radeon RX 7900 XTX",
         "NVIDIA A100 80GB SXM",
         "NVIDIA H100 SXM",
+        "NVIDIA GeForce RTX 5090",
+        "NVIDIA GeForce RTX 5080",
+        "NVIDIA GeForce RTX 5070 Ti",
+        "NVIDIA GeForce RTX 5070",
+        "NVIDIA GeForce RTX 5060 Ti 16GB",
+        "Apple M3 Ultra",
+        "NVIDIA DGX Spark",
+        "AMD Ryzen AI Max+ 395",
     ]:
         assert expected in names
     for d in hardware.devices():
@@ -53,6 +61,12 @@ def test_known_figures():
     assert hardware.device("NVIDIA H100 SXM").bandwidth_gbs == 3350
     assert hardware.device("NVIDIA A100 80GB SXM").bandwidth_gbs == 2039
     assert hardware.device("Apple M4 Max").bandwidth_gbs == 546
+    # Rows added for the December 2026 edition (vendor figures).
+    assert (hardware.device("RTX 5090").memory_gb, hardware.device("RTX 5090").bandwidth_gbs) == (32, 1792)
+    assert (hardware.device("M3 Ultra").memory_gb, hardware.device("M3 Ultra").bandwidth_gbs) == (512, 819)
+    assert (hardware.device("DGX Spark").memory_gb, hardware.device("DGX Spark").bandwidth_gbs) == (128, 273)
+    assert hardware.device("Ryzen AI Max+ 395").bandwidth_gbs == 256
+    assert hardware.device("NVIDIA GeForce RTX 5070").memory_gb == 12  # exact name wins over 5070 Ti
 
 
 def test_device_lookup():
@@ -96,6 +110,9 @@ def test_table_bounds_and_fit():
     assert set(rows) == {d.name for d in hardware.devices()}
     assert rows["NVIDIA GeForce RTX 3090"]["tps_8b"] == 190  # 936 GB/s over a 4.91 GB file
     assert rows["NVIDIA H100 SXM"]["tps_70b"] == 79
+    assert rows["NVIDIA GeForce RTX 5090"]["tps_8b"] == 365  # 1792 GB/s over 4.91 GB
+    assert rows["NVIDIA GeForce RTX 5090"]["tps_70b"] is None  # 42.5 GB does not fit in 32 GB
+    assert rows["NVIDIA DGX Spark"]["tps_70b"] == 6  # 273 GB/s over 42.5 GB
     # A 42.5 GB 70B Q4_K_M file fits no 24 GB card, and the bound is left empty for them.
     assert all(r["tps_70b"] is None for r in rows.values() if r["memory_gb"] < 42.5)
     assert all(r["tps_70b"] is not None for r in rows.values() if r["memory_gb"] >= 64)

@@ -10,17 +10,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-import pytest
-
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "llmterms"
-
-# Circles that another part of issue 13 removes (point 5: the Sphinx extension's state moves into its
-# domain, and its submodules stop importing helpers back from the package). Listed so that this test
-# guards every other module today; delete the entry with the fix, as test_known_circles_are_still_there
-# demands.
-KNOWN_CIRCLES = {
-    frozenset({"llmterms.sphinxext", "llmterms.sphinxext.directive", "llmterms.sphinxext.web"}),
-}
 
 
 def _module_name(path: Path) -> str:
@@ -119,13 +109,7 @@ def test_the_circle_finder_finds_a_hidden_circle():
 
 def test_no_import_circle_in_llmterms():
     found = circles(import_graph())
-    new = found - KNOWN_CIRCLES
-    assert not new, "import circles: " + "; ".join(" <-> ".join(sorted(c)) for c in new)
-
-
-@pytest.mark.parametrize("circle", sorted(KNOWN_CIRCLES, key=sorted), ids=lambda c: min(c))
-def test_known_circles_are_still_there(circle):
-    assert circle in circles(import_graph()), f"{sorted(circle)} is fixed: delete it from KNOWN_CIRCLES"
+    assert not found, "import circles: " + "; ".join(" <-> ".join(sorted(c)) for c in found)
 
 
 def test_shape_and_the_quant_table_import_nothing_from_llmterms():

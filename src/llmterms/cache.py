@@ -1,15 +1,17 @@
-"""Precompiled answers for ``llmterms define``: a lookup costs little more than starting Python.
+"""The one cache of llmterms: one file, one stamp, one folder, so that ``llmterms define`` starts fast.
 
-Loading the glossary (339 files, or a cache of them), building the command-line parser and formatting an
-entry take several times as long as Python's own start-up. So when ``llmterms define`` has answered from
-the full glossary, it also saves, in one file of Python's ``marshal`` format (which loads without
-importing anything), the output for every entry and the names :mod:`llmterms.ranking` matches queries
-against. The next call checks that file against the size and modification time of every glossary entry,
-chapter, data file and module the output depends on, ranks the names, and prints the stored output.
+Loading the glossary (hundreds of files), finding each chapter's ``{term}`` links, building the
+command-line parser and formatting an entry take several times as long as Python's own start-up. So
+the results are kept in one file of Python's ``marshal`` format (which loads without importing
+anything), in named sections: ``glossary`` (the validated entries), ``pages`` (each chapter's term
+targets) and ``answers`` (what ``llmterms define`` prints for every entry, with the names
+:mod:`llmterms.ranking` matches queries against). Every section carries the same :func:`stamp`: the size
+and modification time of every file of the package and of every glossary entry and chapter, so any
+edit, added module or removed file makes the whole file stale.
 
-Anything else goes to the full command line, which prints the same thing: other commands and options,
-a query that matches no name (the full command also searches the entries' text, or suggests spellings),
-a ``--glossary`` folder, and any change to the sources.
+:func:`answer` is the fast path of ``llmterms define``: it needs only this module and the ranking. Anything
+it cannot answer goes to the full command line, which prints the same thing: other commands and options,
+a query that matches no name strongly, a ``--glossary`` folder, and any change to the sources.
 
 >>> import contextlib, io
 >>> from llmterms import cli
@@ -17,7 +19,7 @@ a ``--glossary`` folder, and any change to the sources.
 ...     status = cli.main(["define", "n_gpu_layers"])  # the full command line answers, and saves answers
 >>> answer(["define", "N-GPU", "layers"]) == printed.getvalue()  # the next call needs only this module
 True
->>> answer(["define", "offloading", "--verbose"]) is None  # an option: only the parser can judge it
+>>> answer(["define", "offloading", "--verbose"]) is None  # close to an option: only the parser can judge
 True
 """
 
@@ -26,7 +28,6 @@ from __future__ import annotations
 import marshal
 import os
 import sys
-import time
 
 from llmterms import ranking
 
@@ -34,166 +35,44 @@ TYPE_CHECKING = False  # typing and collections.abc cost more to import than `de
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
 
-#: Bumped whenever the file's layout or the printed answers change shape.
-SCHEMA = 1
+__all__ = ["answer", "folder", "get", "path", "put", "save_answers", "source_root", "stamp"]
+
+#: Bumped whenever the file's layout or a section's shape changes.
+SCHEMA = 2
 
 _HERE = os.path.dirname(os.path.realpath(__file__))
-#: The modules and data file whose content shapes an answer.
-_CODE = ("cache.py", "cli.py", "glossary.py", "options.py", "ranking.py", "data/options.toml")
 
 
-def answer(argv: list[str], file: str | None = None) -> str | None:
-    """What ``llmterms <argv>`` prints, if it is ``define`` and the answers saved in ``file`` are current.
+def folder() -> str:
+    """The folder every llmterms cache lives in: ``$XDG_CACHE_HOME/llmterms``, else ``~/.cache/llmterms``.
 
-    None means "ask the full command line": another command or option, a query that matches no name
-    (the full command searches the entries' text, or suggests spellings), or a glossary, chapter or code
-    file that changed since the answers were saved. ``file`` defaults to the user's cache folder.
+    The tiny model's quantized copies (:mod:`llmterms.tiny`) go here too.
 
-    >>> answer(["search", "gguf"]) is None, answer(["define", "--help"]) is None
+    >>> import os
+    >>> os.path.basename(folder())
+    'llmterms'
+    """
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "llmterms")
+
+
+def path() -> str:
+    """The one cache file: one per Python version, since ``marshal``'s format is version-specific.
+
+    Not one per glossary location: a checkout and an installed copy replace each other's file, and no stale
+    copies pile up.
+
+    >>> os.path.dirname(path()) == folder(), path().endswith(".marshal")
     (True, True)
     """
-    if not argv or argv[0] != "define":
-        return None
-    words = argv[1:]
-    # argparse takes the query words as one block, so --json may come before or after them, not between.
-    as_json = False
-    while words and words[0] == "--json":
-        words, as_json = words[1:], True
-    while words and words[-1] == "--json":
-        words, as_json = words[:-1], True
-    if not words or any(w.startswith("-") and w != "-" for w in words):  # argparse reads "-" as a word
-        return None
-    query = " ".join(words)
-    q = ranking.normalize(query)
-    stored = _load(file) if q else None
-    if stored is None:
-        return None
-    found = stored["names"].get(q)
-    if found is None:
-        # The name tiers of Glossary.search(query, limit=1): best score, then the term in case-folded order.
-        qwords = ranking.words(query)
-        score, found = max(
-            ((ranking.name_score(q, qwords, names), -i) for i, names in enumerate(stored["index"])),
-            default=(0.0, 0),
-        )
-        if score <= 0:
-            return None
-        found = -found
-    return stored["json" if as_json else "text"][found]
-
-
-def current(sources: tuple | None, file: str | None = None) -> bool:
-    """Whether the answers in ``file`` come from the sources that ``sources``, a :func:`stamp`, describes.
-
-    >>> current(stamp(), file="/nonexistent/answers.marshal")
-    False
-    """
-    return sources is not None and _load(file, sources) is not None
-
-
-def stamp(root: str | None = None) -> tuple | None:
-    """Everything an answer depends on: schema, Python, date, and each source file's path, size and mtime.
-
-    The date is there because an entry "verified" in the future is an error until that day comes. None
-    means the sources cannot be told apart from an empty folder (a module or data file is missing, or no
-    glossary entry was found), so no answer may be saved or used.
-
-    >>> s = stamp()
-    >>> s[0] == SCHEMA and any(path.endswith("gguf.md") for path in s[4::3])
-    True
-    >>> stamp("/nonexistent") is None
-    True
-    """
-    root = root or source_root()
-    entries = _markdown_under(os.path.join(root, "glossary"))
-    if not entries:
-        return None
-    files = [os.path.join(_HERE, *name.split("/")) for name in _CODE]
-    files += entries + _markdown_under(os.path.join(root, "docs"))
-    parts: list = [SCHEMA, sys.version, time.strftime("%Y-%m-%d"), root]
-    for path in files:
-        try:
-            st = os.stat(path)
-        except OSError:
-            return None
-        parts += (path, st.st_size, st.st_mtime_ns)
-    return tuple(parts)
-
-
-def save(
-    sources: tuple | None, entries: Iterable, text: Callable, as_json: Callable, file: str | None = None
-) -> bool:
-    """Save what ``define`` prints for each entry, ``text(entry)`` or ``as_json(entry)``; True if saved.
-
-    ``sources`` is the :func:`stamp` taken *before* the entries were read, so that an edit made meanwhile
-    leaves the file stale rather than wrong. A folder that cannot be written only means that later calls
-    take the full path.
-
-    >>> import os, tempfile
-    >>> from llmterms import glossary
-    >>> file = os.path.join(tempfile.mkdtemp(), "answers.marshal")
-    >>> save(stamp(), glossary.load(), lambda e: f"<{e.term}>", lambda e: "{}", file)
-    True
-    >>> answer(["define", "nucleus", "sampling"], file)  # an alias of the entry
-    '<Top-p sampling>'
-    >>> answer(["define", "nucleus"], file)  # a word of that alias: ranked as Glossary.search ranks it
-    '<Top-p sampling>'
-    >>> answer(["define", "--json", "nucleus"], file)
-    '{}'
-    """
-    if sources is None:
-        return False
-    target = file or _answers_file()
-    tmp = f"{target}.{os.getpid()}.tmp"
-    try:
-        # Before rendering 339 entries twice: an unwritable cache should cost nothing.
-        os.makedirs(os.path.dirname(target), exist_ok=True)
-        fh = open(tmp, "wb")  # noqa: SIM115 - closed below, and removed if anything fails
-    except OSError:
-        return False
-    try:
-        with fh:
-            # In the order Glossary.search breaks ties in, so that the first best score is its answer too.
-            ordered = sorted(entries, key=lambda e: e.term.casefold())
-            names: dict[str, int] = {}
-            for i, entry in enumerate(ordered):
-                for name in entry.names:
-                    names.setdefault(ranking.normalize(name), i)
-            data = {
-                "stamp": sources,
-                "names": names,
-                "index": [
-                    tuple((ranking.normalize(n), tuple(ranking.words(n))) for n in e.names) for e in ordered
-                ],
-                "text": [text(e) for e in ordered],
-                "json": [as_json(e) for e in ordered],
-            }
-            marshal.dump(data, fh)
-        os.replace(tmp, target)
-        return True
-    except OSError:
-        return False
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-
-
-def _load(file: str | None = None, expected: tuple | None = None) -> dict | None:
-    try:
-        with open(file or _answers_file(), "rb") as fh:
-            stored = marshal.loads(fh.read())  # marshal.load(fh) reads in small pieces: six times slower
-    except (OSError, EOFError, ValueError, TypeError):
-        return None
-    if not isinstance(stored, dict) or stored.get("stamp") != (expected or stamp()):
-        return None
-    return stored
+    return os.path.join(folder(), f"cache-{sys.implementation.cache_tag}.marshal")
 
 
 def source_root() -> str:
     """Where the glossary and the manual's sources live: inside the installed package, or the checkout.
 
-    :mod:`llmterms.glossary` reads from here too. The path is resolved, so that through a symlinked
-    install the stamp names the files the glossary is actually read from.
+    The path is resolved, so that through a symlinked install the stamp names the files the glossary is
+    actually read from.
 
     >>> sorted(name for name in os.listdir(source_root()) if name in ("docs", "glossary"))
     ['docs', 'glossary']
@@ -204,15 +83,194 @@ def source_root() -> str:
     return os.path.dirname(os.path.dirname(_HERE))
 
 
-def _answers_file() -> str:
-    cache = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    # One file per Python version (marshal's format is version-specific), not per glossary location: a
-    # checkout and an installed copy replace each other's answers, and no stale copies pile up.
-    return os.path.join(cache, "llmterms", f"answers-{sys.implementation.cache_tag}.marshal")
+def stamp(root: str | None = None, package: str | None = None) -> tuple | None:
+    """Everything a cached result depends on: schema, Python, and each source file's path, size and mtime.
+
+    The files are found by scanning, not listed by hand: every file of the package (``package``, by
+    default this one's folder; byte code aside) and every Markdown file under ``root``'s ``glossary`` and
+    ``docs`` folders. None means the sources cannot be told apart from an empty folder (no glossary entry
+    was found, or a file vanished while being scanned), so nothing may be saved or used.
+
+    >>> s = stamp()
+    >>> s[0] == SCHEMA, any(path.endswith("gguf.md") for path in s[3::3])
+    (True, True)
+    >>> any(path.endswith(os.path.join("llmterms", "ranking.py")) for path in s[3::3])
+    True
+    >>> stamp("/nonexistent") is None
+    True
+    """
+    root = root or source_root()
+    entries = _files_under(os.path.join(root, "glossary"), ".md")
+    if not entries:
+        return None
+    files = _files_under(package or _HERE, "")
+    files += entries + _files_under(os.path.join(root, "docs"), ".md")
+    parts: list = [SCHEMA, sys.version, root]
+    for path in files:
+        try:
+            st = os.stat(path)
+        except OSError:
+            return None
+        parts += (path, st.st_size, st.st_mtime_ns)
+    return tuple(parts)
 
 
-def _markdown_under(folder: str) -> list[str]:
-    """Every Markdown file below ``folder``, sorted: entries, chapters, and stray files too."""
+def get(section: str, sources: tuple | None = None, file: str | None = None) -> object:
+    """The value saved under ``section``, if the file's stamp is ``sources`` (default: a fresh :func:`stamp`).
+
+    None when there is no such file, section or current stamp.
+
+    >>> get("no such section", stamp(), file="/nonexistent/cache.marshal") is None
+    True
+    """
+    stored = _read(file, sources)
+    if stored is None or section not in stored["sections"]:
+        return None
+    try:
+        return marshal.loads(stored["sections"][section])
+    except (EOFError, ValueError, TypeError):
+        return None
+
+
+def put(section: str, value: object, sources: tuple | None, file: str | None = None) -> bool:
+    """Save ``value`` (plain data: what ``marshal`` writes) under ``section``; True if it was saved.
+
+    ``sources`` is the :func:`stamp` taken *before* the value was computed, so that an edit made meanwhile
+    leaves the file stale rather than wrong. Sections saved with the same stamp are kept; the others are
+    dropped. A folder that cannot be written only means that later calls take the slow path.
+
+    >>> import tempfile
+    >>> where = os.path.join(tempfile.mkdtemp(), "cache.marshal")
+    >>> put("pages", {"06-quantization": ["GGUF"]}, stamp(), where), get("pages", stamp(), where)
+    (True, {'06-quantization': ['GGUF']})
+    """
+    if sources is None:
+        return False
+    target = file or path()
+    stored = _read(target, sources)
+    sections = dict(stored["sections"]) if stored is not None else {}
+    try:
+        sections[section] = marshal.dumps(value)
+    except ValueError:  # not plain data: a programming error, but a cache must not break the command
+        return False
+    tmp = f"{target}.{os.getpid()}.tmp"
+    try:
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        with open(tmp, "wb") as fh:
+            marshal.dump({"stamp": sources, "sections": sections}, fh)
+        os.replace(tmp, target)
+        return True
+    except OSError:
+        return False
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def save_answers(
+    sources: tuple | None,
+    index: Iterable,
+    variants: dict[str | None, Callable],
+    options: dict[str, str],
+    entries: Iterable,
+    file: str | None = None,
+) -> bool:
+    """Save what ``define`` prints for each entry, one list per output variant; True if saved.
+
+    ``index`` is each entry's names as :func:`llmterms.ranking.rank` takes them, in the search's
+    tie-break order, and ``entries`` the entries in that same order. ``variants`` maps the destination of
+    each option that changes the output (None for none, ``"json"`` for ``--json``) to the function that
+    renders an entry so; ``options`` maps every option string of the ``define`` parser to its
+    destination, so that :func:`answer` knows the words the parser would read as options.
+
+    >>> import os, tempfile
+    >>> from llmterms import glossary
+    >>> g = glossary.load()
+    >>> where = os.path.join(tempfile.mkdtemp(), "cache.marshal")
+    >>> save_answers(stamp(), g.search_index(), {None: lambda e: f"<{e.term}>", "json": lambda e: "{}"},
+    ...              {"--json": "json", "-h": "help", "--help": "help"}, g.ordered(), where)
+    True
+    >>> answer(["define", "nucleus", "sampling"], where)  # an alias of the entry
+    '<Top-p sampling>'
+    >>> answer(["define", "nucleus"], where)  # a word of that alias: ranked as Glossary.search ranks it
+    '<Top-p sampling>'
+    >>> answer(["define", "--json", "nucleus"], where), answer(["define", "nucleus", "--he"], where)
+    ('{}', None)
+    """
+    if sources is None:
+        return False
+    target = file or path()
+    try:  # before rendering every entry twice: an unwritable cache should cost nothing
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+    except OSError:
+        return False
+    index = [tuple(names) for names in index]
+    entries = list(entries)
+    names: dict[str, int] = {}
+    for i, entry_names in enumerate(index):
+        for n, _ in entry_names:
+            names.setdefault(n, i)
+    data = {
+        "command": "define",
+        "options": dict(options),
+        "names": names,
+        "index": index,
+        "variants": {dest: [render(e) for e in entries] for dest, render in variants.items()},
+    }
+    return put("answers", data, sources, target)
+
+
+def answer(argv: list[str], file: str | None = None) -> str | None:
+    """What ``llmterms <argv>`` prints, if it is ``define`` and the answers saved in ``file`` are current.
+
+    None means "ask the full command line": another command; a word the ``define`` parser may read as an
+    option; a query that no name matches strongly (the full command says so and suggests names); or a
+    glossary, chapter or code file that changed since the answers were saved. ``file`` defaults to
+    :func:`path`.
+
+    >>> answer(["search", "gguf"]) is None, answer(["define", "--help"]) is None
+    (True, True)
+    """
+    if not argv:
+        return None
+    stored = get("answers", None, file)
+    if not isinstance(stored, dict) or argv[0] != stored["command"]:
+        return None
+    options, variants = stored["options"], stored["variants"]
+    variant, words = None, []
+    for word in argv[1:]:
+        dest = options.get(word)
+        if dest is not None:
+            if dest not in variants:
+                return None  # --help, or an option the saved answers do not cover
+            variant = dest
+        elif word[:1] == "-" and any(o.startswith(word) or word.startswith(o) for o in options):
+            return None  # an abbreviation of an option, or one with its value attached: the parser decides
+        else:
+            words.append(word)  # the define parser reads every other word, "-ngl" too, as the query
+    if not words:
+        return None
+    found = ranking.best(" ".join(words), stored["index"], stored["names"])
+    if found is None:
+        return None
+    return variants[variant][found]
+
+
+def _read(file: str | None, expected: tuple | None) -> dict | None:
+    try:
+        with open(file or path(), "rb") as fh:
+            stored = marshal.loads(fh.read())  # marshal.load(fh) reads in small pieces: six times slower
+    except (OSError, EOFError, ValueError, TypeError):
+        return None
+    if not isinstance(stored, dict) or not isinstance(stored.get("sections"), dict):
+        return None
+    if stored.get("stamp") != (expected or stamp()):
+        return None
+    return stored
+
+
+def _files_under(folder: str, suffix: str) -> list[str]:
+    """Every file below ``folder`` whose name ends with ``suffix``, sorted; byte code and _data aside."""
     found: list[str] = []
     try:
         entries = sorted(os.scandir(folder), key=lambda e: e.name)
@@ -220,7 +278,10 @@ def _markdown_under(folder: str) -> list[str]:
         return found
     for entry in entries:
         if entry.is_dir():
-            found += _markdown_under(entry.path)
-        elif entry.name.endswith(".md"):
+            # __pycache__ changes as Python runs; _data holds the installed glossary and docs, which are
+            # scanned as sources.
+            if entry.name not in ("__pycache__", "_data"):
+                found += _files_under(entry.path, suffix)
+        elif entry.name.endswith(suffix) and not entry.name.endswith((".pyc", ".tmp")):
             found.append(entry.path)
     return found

@@ -106,7 +106,7 @@ def _glossary_of(args: argparse.Namespace) -> _glossary.Glossary:
 
 def _define(args: argparse.Namespace) -> int:
     query = " ".join(args.query)
-    stamp = cache.stamp() if args.glossary is None else None  # before reading, see cache.save
+    sources = cache.stamp() if args.glossary is None else None  # before reading, see cache.put
     glossary = _glossary_of(args)
     found = glossary.search(query, limit=1)
     if not found:
@@ -116,18 +116,27 @@ def _define(args: argparse.Namespace) -> int:
     entry = found[0]
     used = _glossary.used_in(glossary)
     # Saved before printing: a reader such as `head -3` may close the pipe as soon as it has its lines.
-    if stamp is not None and not cache.current(stamp):  # the answers file is missing or stale
-        cache.save(
-            stamp,
-            glossary,
-            lambda e: format_entry(e, used.get(e.term, [])) + "\n",
-            lambda e: json.dumps(_entry_json(e, used), indent=2, ensure_ascii=False) + "\n",
+    if sources is not None and cache.get("answers", sources) is None:  # missing or stale
+        cache.save_answers(
+            sources,
+            glossary.search_index(),
+            {
+                None: lambda e: format_entry(e, used.get(e.term, [])) + "\n",
+                "json": lambda e: json.dumps(_entry_json(e, used), indent=2, ensure_ascii=False) + "\n",
+            },
+            _option_strings(args.command),
+            glossary.ordered(),
         )
     if args.json:
         _print_json(_entry_json(entry, used))
     else:
         print(format_entry(entry, used.get(entry.term, [])))
     return 0
+
+
+def _option_strings(parser: argparse.ArgumentParser) -> dict[str, str]:
+    """Each option string of a command's parser, mapped to the attribute it sets."""
+    return {option: action.dest for action in parser._actions for option in action.option_strings}
 
 
 def _search(args: argparse.Namespace) -> int:
@@ -164,16 +173,31 @@ def _list(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_query(parser: argparse.ArgumentParser, help: str) -> None:
+    """Give a command a free-text query: every word its parser does not read as one of its options.
+
+    So option names such as -ngl or --n-cpu-moe can be looked up, with or without ``--`` before them;
+    :func:`main` collects the words. :func:`llmterms.cache.answer` reads the same option strings from the
+    parser (through the saved answers), so the fast path takes the same words as the query.
+    """
+    # The usage line as argparse writes it for the options (added before this), then the query.
+    usage = parser.format_usage().strip().removeprefix("usage: ").removeprefix(parser.prog)
+    parser.usage = f"%(prog)s{usage} QUERY [QUERY ...]"
+    # nargs=SUPPRESS: the argument is listed in --help but takes no words; main() gives it the rest.
+    parser.add_argument("query", nargs=argparse.SUPPRESS, metavar="QUERY", help=help)
+    parser.set_defaults(command=parser)
+
+
 def _add_glossary_commands(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("define", help="show the glossary entry that best matches a term")
-    p.add_argument("query", nargs="+", help="a term, alias, abbreviation or part of one")
     p.add_argument("--json", action="store_true", help="print the entry as JSON")
+    _add_query(p, "a term, alias, abbreviation or part of one (option names such as -ngl too)")
     p.set_defaults(run=_define)
 
     p = sub.add_parser("search", help="list the glossary entries that match, best first")
-    p.add_argument("query", nargs="+")
     p.add_argument("--limit", type=int, default=10, metavar="N", help="at most N results (default 10)")
     p.add_argument("--json", action="store_true", help="print the entries as JSON, with used_in")
+    _add_query(p, "words to look for in the names, then in the summaries and bodies")
     p.set_defaults(run=_search)
 
     p = sub.add_parser("list", help="list every glossary entry by category")
@@ -317,13 +341,15 @@ def _layout(args: argparse.Namespace):
     """The model to estimate: a GGUF file, a config.json, a preset, or a bare parameter count with shapes."""
     from dataclasses import replace
 
-    from llmterms import cache_layout, quant_mix, shape
+    from llmterms import cache_layout, gguf_file, quant_mix, shape
 
     if args.file:
         try:
             if args.file.endswith(".json"):
                 return cache_layout.from_config(args.file)
             return cache_layout.from_gguf(args.file)
+        except gguf_file.GGUFError as exc:  # its message names the file and the problem
+            raise CommandError(str(exc), 1) from None
         except (OSError, ValueError, KeyError, IndexError, TypeError) as exc:
             raise CommandError(f"cannot read {args.file}: {exc}", 1) from None
     if args.arch:
@@ -545,7 +571,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     >>> main(["define", "zzxqv"])
     1
     """
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, extras = parser.parse_known_args(argv)
+    command = getattr(args, "command", None)
+    if command is not None:  # a query: every word the command's parser left, in order (see _add_query)
+        args.query = [word for word in extras if word != "--"]
+        if not args.query:
+            command.error("the following arguments are required: QUERY")
+    elif extras:
+        parser.error(f"unrecognized arguments: {' '.join(extras)}")
     try:
         return args.run(args)
     except CommandError as exc:

@@ -22,67 +22,46 @@ from __future__ import annotations
 
 import ctypes
 import importlib.util
-import math
-import mmap
-import struct
 import sys
 from functools import cache
 from pathlib import Path
 
 import numpy as np
 
+from llmterms import gguf_file
+from llmterms.gguf_file import GGUFError
+
 __all__ = ["Model", "ModelFileError", "library_path", "load", "validate"]
 
 
-class ModelFileError(ValueError):
-    """A model file that is not a GGUF file this loader can run safely."""
-
-    def __init__(self, path, problem: str):
-        super().__init__(f"{path}: {problem}")
-        self.path = path
-        self.problem = problem
+#: A model file that is not a GGUF file this loader can run safely: the one error type of the GGUF walker,
+#: carrying the path, the problem and, where known, the offset, field and value.
+ModelFileError = GGUFError
 
 
 # -- Validation -------------------------------------------------------------------------------------
 
-# GGUF value types (ggml docs/gguf.md), little-endian: the scalar ones by struct format; 8 is a
-# string (u64 length, then UTF-8 bytes), 9 an array (item type, u64 count, then the items).
-_SCALAR_FORMATS = {
-    0: "<B",
-    1: "<b",
-    2: "<H",
-    3: "<h",
-    4: "<I",
-    5: "<i",
-    6: "<f",
-    7: "<?",
-    10: "<Q",
-    11: "<q",
-    12: "<d",
-}
-_STRING, _ARRAY = 8, 9
-_MAX_KEY_LENGTH = 65535  # the GGUF specification's limit
-_MAX_DIMS = 4  # GGML_MAX_DIMS
 _MAX_CONTEXT = 1 << 20
-# Tensor types the bundled llama.cpp can compute with, as (elements per block, bytes per block), the
-# values of ggml's type traits (gguf.GGML_QUANT_SIZES).  Newer types (IQ*, BF16, ...) postdate it.
+# Tensor types the bundled llama.cpp can compute with (ggml's types as of September 2023). Newer types
+# (IQ*, BF16, ...) postdate it.
 _RUNNABLE_TYPES = {
-    0: (1, 4),  # F32
-    1: (1, 2),  # F16
-    2: (32, 18),  # Q4_0
-    3: (32, 20),  # Q4_1
-    6: (32, 22),  # Q5_0
-    7: (32, 24),  # Q5_1
-    8: (32, 34),  # Q8_0
-    10: (256, 84),  # Q2_K
-    11: (256, 110),  # Q3_K
-    12: (256, 144),  # Q4_K
-    13: (256, 176),  # Q5_K
-    14: (256, 210),  # Q6_K
+    "F32",
+    "F16",
+    "Q4_0",
+    "Q4_1",
+    "Q5_0",
+    "Q5_1",
+    "Q8_0",
+    "Q2_K",
+    "Q3_K",
+    "Q4_K",
+    "Q5_K",
+    "Q6_K",
 }
 
 
 # The metadata llama.cpp reads, with the (type, item type) it assumes.
+_STRING, _ARRAY = gguf_file.STRING, gguf_file.ARRAY
 _U32, _F32 = (4, None), (6, None)
 _KEY_TYPES = {
     "general.architecture": (_STRING, None),
@@ -111,115 +90,43 @@ _KEY_TYPES = {
 _BYTE_TOKEN = 6  # token_type of the <0xNN> pieces
 
 
-class _Cursor:
-    """Read GGUF primitives from a buffer, refusing to read or skip past its end."""
-
-    def __init__(self, buffer, path):
-        self.buffer, self.path, self.pos = buffer, path, 0
-
-    def fail(self, problem):
-        raise ModelFileError(self.path, problem)
-
-    def take(self, n, what):
-        if n < 0 or self.pos + n > len(self.buffer):
-            self.fail(
-                f"truncated: {what} at byte {self.pos} needs {n} bytes, the file has {len(self.buffer)}"
-            )
-        start, self.pos = self.pos, self.pos + n
-        return self.buffer[start : self.pos]
-
-    def u32(self, what):
-        return struct.unpack("<I", self.take(4, what))[0]
-
-    def u64(self, what):
-        return struct.unpack("<Q", self.take(8, what))[0]
-
-    def string(self, what):
-        n = self.u64(f"length of {what}")
-        return bytes(self.take(n, what)).decode("utf-8", errors="replace")
-
-    def count(self, what, minimum_item_size):
-        # Every item needs at least minimum_item_size bytes, so a count the rest of the file cannot
-        # hold is a lie, caught here before anything allocates for it.
-        n = self.u64(what)
-        if n * minimum_item_size > len(self.buffer) - self.pos:
-            self.fail(f"{what} is {n}, more than the rest of the file can hold")
-        return n
-
-    def value(self, value_type, what):
-        if value_type in _SCALAR_FORMATS:
-            fmt = _SCALAR_FORMATS[value_type]
-            return struct.unpack(fmt, self.take(struct.calcsize(fmt), what))[0]
-        if value_type == _STRING:
-            return self.string(what)
-        if value_type == _ARRAY:
-            item_type = self.u32(f"item type of {what}")
-            if item_type == _ARRAY:
-                self.fail(f"{what} is an array of arrays, which llama models never use")
-            if item_type == _STRING:
-                return [self.string(what) for _ in range(self.count(f"item count of {what}", 8))]
-            if item_type not in _SCALAR_FORMATS:
-                self.fail(f"{what} has unknown item type {item_type}")
-            fmt = _SCALAR_FORMATS[item_type]
-            n = self.count(f"item count of {what}", struct.calcsize(fmt))
-            return np.frombuffer(self.take(n * struct.calcsize(fmt), what), dtype=fmt).tolist()
-        self.fail(f"{what} has unknown value type {value_type}")
-
-
-def _read_layout(buffer, path) -> tuple[dict, list]:
-    """Read the header, metadata and tensor table, checking every size against the file."""
-    c = _Cursor(buffer, path)
-    if bytes(c.take(4, "magic")) != b"GGUF":
-        c.fail("not a GGUF file (the first four bytes are not 'GGUF')")
-    version = c.u32("version")
-    if version not in (2, 3):
-        c.fail(f"GGUF version {version} is not supported (expected 2 or 3)")
-    n_tensors = c.count("tensor count", 24)
-    n_kv = c.count("metadata count", 13)
-    fields = {}
-    for i in range(n_kv):
-        key = c.string(f"metadata key {i}")
-        if len(key) > _MAX_KEY_LENGTH:
-            c.fail(f"metadata key {i} is longer than {_MAX_KEY_LENGTH} bytes")
-        value_type = c.u32(f"type of {key}")
-        item_type = None
-        if value_type == _ARRAY and c.pos + 4 <= len(buffer):
-            item_type = struct.unpack_from("<I", buffer, c.pos)[0]
+def _read_layout(f: gguf_file.GGUFFile) -> tuple[dict, list]:
+    """Check what the walker leaves to each reader: the key types llama.cpp assumes, runnable tensors."""
+    fields: dict = {}
+    for key, (value_type, item_type) in f.types.items():
         expected = _KEY_TYPES.get(key)
         if expected is not None and expected != (value_type, item_type):
             # llama.cpp reads these keys through typed accessors that do not check the type.
-            c.fail(f"metadata key {key} has type {(value_type, item_type)}, expected {expected}")
-        fields[key] = c.value(value_type, key)
-    alignment = fields.get("general.alignment", 32)
-    if alignment <= 0 or alignment & (alignment - 1):
-        c.fail("general.alignment must be a power of two")
+            raise ModelFileError(
+                f.path,
+                f"metadata key {key} has type {(value_type, item_type)}, expected {expected}",
+                field=key,
+                value=(value_type, item_type),
+            )
+        if item_type == _ARRAY:
+            raise ModelFileError(
+                f.path, f"{key} is an array of arrays, which llama models never use", field=key
+            )
+        # The vocabulary's three arrays are read whole; other long arrays stay unread.
+        fields[key] = f.array(key) if key in _TOKENIZER_ARRAYS else f.metadata[key]
     tensors = []
-    for i in range(n_tensors):
-        name = c.string(f"name of tensor {i}")
-        n_dims = c.u32(f"dimension count of {name}")
-        if not 1 <= n_dims <= _MAX_DIMS:
-            c.fail(f"tensor {name} has {n_dims} dimensions (1 to {_MAX_DIMS} allowed)")
-        shape = [c.u64(f"shape of {name}") for _ in range(n_dims)]
-        tensor_type = c.u32(f"type of {name}")
-        offset = c.u64(f"offset of {name}")
-        tensors.append((name, shape, tensor_type, offset))
-    data_start = -(-c.pos // alignment) * alignment
-    _check_tensor_data(c, tensors, data_start, alignment)
+    for t in f.tensors:
+        if t.type_name not in _RUNNABLE_TYPES:
+            raise ModelFileError(
+                f.path,
+                f"tensor {t.name} has type {t.ggml_type}, which the bundled llama.cpp cannot run",
+                field=t.name,
+                value=t.ggml_type,
+            )
+        if 0 in t.dims:
+            raise ModelFileError(
+                f.path, f"tensor {t.name} has shape {list(t.dims)}, with no elements", field=t.name
+            )
+        tensors.append((t.name, list(t.dims), t.ggml_type, t.offset))
     return fields, tensors
 
 
-def _check_tensor_data(c, tensors, data_start, alignment):
-    for name, shape, tensor_type, offset in tensors:
-        if tensor_type not in _RUNNABLE_TYPES:
-            c.fail(f"tensor {name} has type {tensor_type}, which the bundled llama.cpp cannot run")
-        block, type_size = _RUNNABLE_TYPES[tensor_type]
-        if 0 in shape or shape[0] % block:
-            c.fail(f"tensor {name} has shape {shape}, not a whole number of {block}-element blocks")
-        n_bytes = math.prod(shape) // block * type_size
-        if offset % alignment:
-            c.fail(f"tensor {name} starts at offset {offset}, not a multiple of {alignment}")
-        if data_start + offset + n_bytes > len(c.buffer):
-            c.fail(f"tensor {name} ({n_bytes} bytes at offset {offset}) runs past the end of the file")
+_TOKENIZER_ARRAYS = ("tokenizer.ggml.tokens", "tokenizer.ggml.scores", "tokenizer.ggml.token_type")
 
 
 def _check_llama(fields, tensors, path) -> dict:
@@ -326,21 +233,14 @@ def validate(path) -> dict:
     >>> validate(bad)
     Traceback (most recent call last):
     ...
-    llmterms.engine.ModelFileError: .../bad.gguf: GGUF version 7 is not supported (expected 2 or 3)
+    llmterms.gguf_file.GGUFError: .../bad.gguf: GGUF version 7 is not supported (supported: 2, 3)
     """
     path = Path(path)
     if not path.is_file():
         raise ModelFileError(path, "no such file")
-    with open(path, "rb") as f:
-        size = f.seek(0, 2)
-        if size < 24:
-            raise ModelFileError(path, f"truncated: {size} bytes is shorter than any GGUF header")
-        with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as buffer:
-            view = memoryview(buffer)
-            try:
-                fields, tensors = _read_layout(view, path)
-            finally:
-                view.release()
+    # The bundled llama.cpp reads only little-endian files.
+    with gguf_file.GGUFFile(path, little_endian_only=True) as f:
+        fields, tensors = _read_layout(f)
     return _check_llama(fields, tensors, path)
 
 

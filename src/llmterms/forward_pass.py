@@ -102,39 +102,38 @@ class ReferenceModel:
         >>> round(ReferenceModel.from_gguf(tiny.path(), ntk_alpha=2).rope_base)
         20946
         """
-        import gguf
-
-        from llmterms import engine
+        from llmterms import engine, gguf_file, quant_convert
 
         info = engine.validate(path)
-        reader = gguf.GGUFReader(path)
-        fields = {name: f.contents() for name, f in reader.fields.items() if not name.startswith("GGUF.")}
-        shape = Architecture(
-            name=str(fields.get("general.name", Path(path).stem)),
-            family="llama",
-            n_layers=info["n_layers"],
-            hidden_size=info["hidden_size"],
-            intermediate_size=info["intermediate_size"],
-            n_heads=info["n_heads"],
-            n_kv_heads=info["n_kv_heads"],
-            head_dim=info["hidden_size"] // info["n_heads"],
-            vocab_size=info["vocab_size"],
-            context=info["context"],
-            rms_eps=fields.get("llama.attention.layer_norm_rms_epsilon"),
-            rope_base=fields.get("llama.rope.freq_base"),
-            source=str(path),
-        )
-        weights = {}
-        for tensor in reader.tensors:
-            # GGUF lists dimensions fastest-first; numpy wants them slowest-first, so a weight
-            # matrix reads as (outputs, inputs) and multiplies as x @ W.T.
-            data = gguf.quants.dequantize(tensor.data, tensor.tensor_type)
-            weights[tensor.name] = data.astype(np.float32).reshape([int(n) for n in reversed(tensor.shape)])
-        vocabulary = Vocabulary(
-            pieces=fields["tokenizer.ggml.tokens"],
-            scores=fields["tokenizer.ggml.scores"],
-            bos_id=fields.get("tokenizer.ggml.bos_token_id", 1),
-        )
+        with gguf_file.GGUFFile(path) as f:
+            fields = f.metadata
+            shape = Architecture(
+                name=str(fields.get("general.name", Path(path).stem)),
+                family="llama",
+                n_layers=info["n_layers"],
+                hidden_size=info["hidden_size"],
+                intermediate_size=info["intermediate_size"],
+                n_heads=info["n_heads"],
+                n_kv_heads=info["n_kv_heads"],
+                head_dim=info["hidden_size"] // info["n_heads"],
+                vocab_size=info["vocab_size"],
+                context=info["context"],
+                rms_eps=fields.get("llama.attention.layer_norm_rms_epsilon"),
+                rope_base=fields.get("llama.rope.freq_base"),
+                source=str(path),
+            )
+            # numpy's order: a weight matrix reads as (outputs, inputs) and multiplies as x @ W.T.
+            weights = {
+                t.name: quant_convert.dequantize(
+                    np.frombuffer(f.tensor_data(t), np.uint8), t.type_name, t.shape
+                )
+                for t in f.tensors
+            }
+            vocabulary = Vocabulary(
+                pieces=list(info["tokens"]),
+                scores=f.array("tokenizer.ggml.scores"),
+                bos_id=fields.get("tokenizer.ggml.bos_token_id", 1),
+            )
         return cls(
             weights, shape, vocabulary, rope_scale=rope_scale, rope_base=rope_base, ntk_alpha=ntk_alpha
         )

@@ -18,9 +18,6 @@ from __future__ import annotations
 import contextlib
 import datetime as _dt
 import functools
-import hashlib
-import json
-import os
 import re
 import textwrap
 from collections import namedtuple
@@ -28,7 +25,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from llmterms import cache
-from llmterms.ranking import name_score, normalize, text_score, words
+from llmterms.ranking import normalize, rank, text_score, words
 
 __all__ = [
     "CATEGORIES",
@@ -38,6 +35,7 @@ __all__ = [
     "Glossary",
     "GlossaryError",
     "Problem",
+    "future_dates",
     "load",
     "lookup",
     "plain_text",
@@ -165,6 +163,8 @@ class Glossary:
         self.root = root
         self.problems = problems
         self._index: list[_Indexed] | None = None
+        self._ordered: list[Entry] | None = None
+        self._position: dict[str, int] | None = None
         self._by_name: dict[str, Entry] = {}
         for entry in entries:
             for name in entry.names:
@@ -199,29 +199,35 @@ class Glossary:
             groups[entry.category].append(entry)
         return groups
 
+    def ordered(self) -> list[Entry]:
+        """The entries in the order that breaks ties between equal search scores: by case-folded term."""
+        if self._ordered is None:
+            self._ordered = sorted(self.entries, key=lambda e: e.term.casefold())
+        return self._ordered
+
+    def search_index(self) -> list[tuple[tuple[str, tuple[str, ...]], ...]]:
+        """Each entry's names as :func:`llmterms.ranking.rank` takes them, in :meth:`ordered` order."""
+        return [item.names for item in self._indexed()]
+
     def search(self, query: str, limit: int = 5) -> list[Entry]:
         """Entries matching ``query``, best first (see :func:`search` for the ranking)."""
-        q, qwords = normalize(query), words(query)
-        if not q:
-            return []
-        if limit == 1 and q in self._by_name:
-            # An exact term (1000) or alias (950) outranks every other tier, and names are unique.
-            return [self._by_name[q]]
+        items = self._indexed()
+        if self._position is None:
+            self._position = {}
+            for i, item in enumerate(items):
+                for n, _ in item.names:
+                    self._position.setdefault(n, i)
+
+        def text(i: int, qwords: list[str]) -> float:
+            return text_score(qwords, items[i].summary_words, items[i].body_words)
+
+        found = rank(query, [item.names for item in items], limit, exact=self._position, text=text)
+        return [items[i].entry for _, i in found]
+
+    def _indexed(self) -> list[_Indexed]:
         if self._index is None:
-            self._index = [_Indexed(entry) for entry in self.entries]
-        scored = [
-            (score, item.entry) for item in self._index if (score := name_score(q, qwords, item.names)) > 0
-        ]
-        if len(scored) < limit:  # full text only fills places the names left; it is the slow part
-            named = {id(entry) for _, entry in scored}
-            for item in self._index:
-                if (
-                    id(item.entry) not in named
-                    and (score := text_score(qwords, item.summary_words, item.body_words)) > 0
-                ):
-                    scored.append((score, item.entry))
-        scored.sort(key=lambda pair: (-pair[0], pair[1].term.casefold()))
-        return [entry for _, entry in scored[:limit]]
+            self._index = [_Indexed(entry) for entry in self.ordered()]
+        return self._index
 
     def suggestions(self, query: str, limit: int = 3) -> list[str]:
         """Names close to ``query`` in spelling, for a "did you mean" line."""
@@ -262,68 +268,35 @@ def _load_cached(root: Path, strict: bool) -> Glossary:
     return _load(root, strict)
 
 
-_CACHE_SCHEMA = 1
-
-
-def _cache_file(root: Path, files: list[Path]) -> Path:
-    """Where the parsed glossary is kept; the name changes whenever any entry file changes."""
-    fingerprint = hashlib.sha256(f"{_CACHE_SCHEMA}|{root}|{_dt.date.today()}".encode())
-    for file in files:
-        stat = file.stat()
-        fingerprint.update(f"|{file}|{stat.st_mtime_ns}|{stat.st_size}".encode())
-    return _cache_dir() / f"glossary-{fingerprint.hexdigest()[:24]}.json"
-
-
-def _cache_dir() -> Path:
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "llmterms"
-
-
-def _write_cache(cache: Path, data: object) -> None:
-    """Write ``cache`` in place of older caches of its kind; a read-only home only slows later calls."""
-    with contextlib.suppress(OSError):
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        kind = cache.name.split("-")[0]
-        for old in cache.parent.glob(f"{kind}-*.json"):
-            old.unlink(missing_ok=True)
-        tmp = cache.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(data), encoding="utf-8")
-        tmp.replace(cache)
-
-
-def _entry_from_json(data: dict) -> Entry:
-    data = dict(data)
-    data["verified"] = _dt.date.fromisoformat(data["verified"])
-    for key in ("aliases", "see_also", "references"):
-        data[key] = tuple(data[key])
-    return Entry(**data)
-
-
 def _load(root: Path, strict: bool, use_cache: bool = True) -> Glossary:
     if not root.is_dir():
         raise GlossaryError([Problem(str(root), "path", "no such glossary folder")])
-    files = sorted(root.glob("*/*.md"))
-    # Parsing ~300 YAML headers costs ten times Python's start-up; `llmterms define` should not pay it on
-    # every call. The cache holds the validated result (entries and problems), keyed by the stat of every
+    # Parsing hundreds of YAML headers costs ten times Python's start-up; `llmterms define` should not pay it
+    # on every call. The cache holds the validated result (entries and problems), stamped with every
     # Markdown file, stray ones included: a file in the wrong place is a problem the cache must not hide.
-    cache = _cache_file(root, sorted(root.rglob("*.md")))
+    sources = cache.stamp(str(root.parent)) if use_cache else None
+    saved = cache.get("glossary", sources) if sources is not None else None
     try:
-        if not use_cache:
-            raise FileNotFoundError(cache)
-        cached = json.loads(cache.read_text(encoding="utf-8"))
-        entries = [_entry_from_json(e) for e in cached["entries"]]
-        problems = [Problem(**p) for p in cached["problems"]]
-    except (OSError, ValueError, KeyError, TypeError):
-        entries, problems = _validate(root, files)
-    else:
-        use_cache = False  # it is fresh already
-    if use_cache:
-        _write_cache(
-            cache, {"entries": [e.to_dict() for e in entries], "problems": [p._asdict() for p in problems]}
-        )
+        entries = [_entry_from_data(e) for e in saved["entries"]]  # type: ignore[index]
+        problems = [Problem(*p) for p in saved["problems"]]  # type: ignore[index]
+    except (TypeError, KeyError, ValueError):
+        entries, problems = _validate(root, sorted(root.glob("*/*.md")))
+        if sources is not None:
+            data = {"entries": [_entry_to_data(e) for e in entries], "problems": [tuple(p) for p in problems]}
+            cache.put("glossary", data, sources)
     if strict and problems:
         raise GlossaryError(problems)
-    glossary = Glossary(tuple(entries), root, tuple(problems))
-    return glossary
+    return Glossary(tuple(entries), root, tuple(problems))
+
+
+def _entry_to_data(entry: Entry) -> tuple:
+    return (*entry[:8], entry.verified.isoformat(), *entry[9:])
+
+
+def _entry_from_data(data: tuple) -> Entry:
+    fields = list(data)
+    fields[8] = _dt.date.fromisoformat(fields[8])
+    return Entry(*fields)
 
 
 def _validate(root: Path, files: list[Path]) -> tuple[list[Entry], list[Problem]]:
@@ -476,8 +449,6 @@ def _read_entry(file: Path, root: Path, problems: list[Problem], names: set[str]
             verified = _dt.date.fromisoformat(verified)
     if not isinstance(verified, _dt.date) or isinstance(verified, _dt.datetime):
         bad("verified", f"must be an ISO date such as 2026-11-22, not {data['verified']!r}")
-    elif verified > _dt.date.today():
-        bad("verified", f"{verified.isoformat()} is in the future")
 
     body = body.strip()
     if not body:
@@ -546,6 +517,26 @@ def _check_links(entries: list[Entry], problems: list[Problem], claimed: set[str
         for target in term_targets(entry.body):
             if normalize(target) not in names and normalize(target) not in claimed:
                 problems.append(Problem(entry.path, "body", f"unknown term {target!r} in a {{term}} role"))
+
+
+def future_dates(glossary: Glossary, today: _dt.date | None = None) -> list[Problem]:
+    """Entries whose ``verified`` date is after ``today``: a check for CI and the build, not for loading.
+
+    Loading does not judge dates against the clock, so that a saved glossary stays valid from one day to
+    the next; the test suite (``tox -e py``) runs this on the shipped glossary.
+
+    >>> import datetime
+    >>> [str(p) for p in future_dates(load(), today=datetime.date(2026, 11, 1))][:1]  # doctest: +ELLIPSIS
+    ['glossary/...: verified: 2026-... is after 2026-11-01']
+    >>> future_dates(load(), today=datetime.date(2999, 1, 1))
+    []
+    """
+    today = today or _dt.date.today()
+    return [
+        Problem(e.path, "verified", f"{e.verified.isoformat()} is after {today.isoformat()}")
+        for e in glossary
+        if e.verified > today
+    ]
 
 
 def term_targets(markdown: str) -> list[str]:
@@ -651,10 +642,17 @@ def used_in(glossary: Glossary | None = None, docs: str | Path | None = None) ->
     True
     """
     glossary = glossary or load()
-    docs = Path(docs) if docs is not None else Path(cache.source_root()) / "docs"
+    if docs is None:
+        sources = cache.stamp()
+        targets = cache.get("pages", sources)
+        if not isinstance(targets, dict):
+            targets = _page_targets(Path(cache.source_root()) / "docs")
+            cache.put("pages", targets, sources)
+    else:
+        targets = _page_targets(Path(docs))
     found: dict[str, set[str]] = {entry.term: set() for entry in glossary}
-    for docname, targets in _page_targets(docs).items():
-        for target in targets:
+    for docname, names in targets.items():
+        for target in names:
             entry = glossary.get(target)
             if entry is not None:
                 found[entry.term].add(docname)
@@ -662,21 +660,10 @@ def used_in(glossary: Glossary | None = None, docs: str | Path | None = None) ->
 
 
 def _page_targets(docs: Path) -> dict[str, list[str]]:
-    """Each chapter's ``{term}`` targets; cached like the glossary, since reading every chapter is slow."""
-    sources = []
+    """Each chapter's ``{term}`` targets, by document name (the glossary page and _private files aside)."""
+    targets = {}
     for source in sorted(docs.rglob("*.md")) if docs.is_dir() else []:
         docname = source.relative_to(docs).with_suffix("").as_posix()
         if not docname.startswith("_") and docname != "glossary":
-            sources.append((docname, source))
-    fingerprint = hashlib.sha256(f"{_CACHE_SCHEMA}|{docs.resolve()}".encode())
-    for _, source in sources:
-        stat = source.stat()
-        fingerprint.update(f"|{source}|{stat.st_mtime_ns}|{stat.st_size}".encode())
-    cache = _cache_dir() / f"pages-{fingerprint.hexdigest()[:24]}.json"
-    try:
-        return json.loads(cache.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        pass
-    targets = {docname: term_targets(source.read_text(encoding="utf-8")) for docname, source in sources}
-    _write_cache(cache, targets)
+            targets[docname] = term_targets(source.read_text(encoding="utf-8"))
     return targets

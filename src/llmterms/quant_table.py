@@ -8,7 +8,7 @@ llama.cpp's per-tensor rules (:mod:`llmterms.quant_mix`) vary tensor by tensor.
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 
@@ -17,10 +17,12 @@ __all__ = [
     "QuantType",
     "bits_per_weight",
     "file_type",
+    "file_type_by_number",
     "file_types",
     "is_file_type",
     "is_tensor_type",
     "quant_type",
+    "quant_type_by_number",
     "quant_types",
     "table",
 ]
@@ -40,6 +42,7 @@ class QuantType:
     type_size: int
     family: str
     purpose: str
+    ggml_type: int = field(repr=False)  # the number a GGUF tensor info stores
 
     @property
     def bits_per_weight(self) -> float:
@@ -124,6 +127,29 @@ def quant_type(name: str) -> QuantType:
         if is_file_type(key):
             raise KeyError(f"{name!r} is a file type (a mix); use file_bits_per_weight()") from None
         raise KeyError(f"unknown tensor type {name!r}") from None
+
+
+def quant_type_by_number(ggml_type: int) -> QuantType | None:
+    """The tensor type a GGUF tensor info's type number stands for, or None if the table lacks it.
+
+    >>> quant_type_by_number(12).name, quant_type_by_number(24)
+    ('Q4_K', None)
+    """
+    return _by_number().get(ggml_type)
+
+
+@cache
+def _by_number() -> dict[int, QuantType]:
+    return {q.ggml_type: q for q in quant_types()}
+
+
+def file_type_by_number(ftype: int) -> FileType | None:
+    """The file type ``general.file_type`` stands for, or None if the table lacks it.
+
+    >>> file_type_by_number(15).name, file_type_by_number(1024)
+    ('Q4_K_M', None)
+    """
+    return next((f for f in file_types() if f.ftype == ftype), None)
 
 
 def bits_per_weight(qtype: str) -> float:

@@ -1,7 +1,8 @@
 """How a query is matched against glossary names: normal forms, words, and the rank of each kind of match.
 
-Both :meth:`llmterms.glossary.Glossary.search` and the precompiled answers of ``llmterms define``
-(:mod:`llmterms.cache`) rank with these functions, so the two cannot disagree. The module imports
+Both :meth:`llmterms.glossary.Glossary.search` and the saved answers of ``llmterms define``
+(:mod:`llmterms.cache`) rank with :func:`rank`, over the same index in the same order, so the two cannot
+disagree. The module imports
 nothing at start-up (no regular expressions) because ``define`` runs it before anything else.
 
 >>> q = "rotary"
@@ -16,9 +17,9 @@ from __future__ import annotations
 
 TYPE_CHECKING = False  # typing and collections.abc cost more to import than `define` takes
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
 
-__all__ = ["name_score", "normalize", "text_score", "within_one_edit", "words"]
+__all__ = ["best", "name_score", "normalize", "rank", "text_score", "within_one_edit", "words"]
 
 #: Every ASCII character that is not a letter or digit, mapped to a space.
 _ASCII_SEPARATORS = {c: " " for c in range(128) if not chr(c).isalnum()}
@@ -181,3 +182,51 @@ def text_score(qwords: Sequence[str], summary_words: frozenset[str], body_words:
     if 0.0 in hits:
         return 0.0
     return 100.0 * sum(hits) / (2 * len(qwords))
+
+
+def rank(
+    query: str,
+    index: Sequence[Sequence[tuple[str, Sequence[str]]]],
+    limit: int = 5,
+    exact: dict[str, int] | None = None,
+    text: Callable[[int, list[str]], float] | None = None,
+) -> list[tuple[float, int]]:
+    """The best matches for ``query`` as ``(score, position in index)``, best first; ties keep index order.
+
+    ``index`` holds each entry's names as :func:`name_score` takes them, in the order that breaks ties;
+    ``exact`` maps each normalized name to its entry's position (a shortcut when only the best is wanted);
+    ``text(position, query_words)`` scores an entry's text, and fills only the places names left.
+
+    >>> index = [[("kvcache", ("kv", "cache"))], [("promptcache", ("prompt", "cache"))]]
+    >>> rank("cache", index)  # a whole word of both names: the shorter-named first entry wins the tie
+    [(855.0, 0), (855.0, 1)]
+    >>> rank("prompt cache", index, limit=1, exact={"kvcache": 0, "promptcache": 1})
+    [(1000.0, 1)]
+    """
+    q, qwords = normalize(query), words(query)
+    if not q:
+        return []
+    if limit == 1 and exact is not None and q in exact:
+        # An exact term (1000) or alias (950) outranks every other tier, and names are unique.
+        position = exact[q]
+        return [(name_score(q, qwords, index[position]), position)]
+    scored = [(score, i) for i, names in enumerate(index) if (score := name_score(q, qwords, names)) > 0]
+    if text is not None and len(scored) < limit:  # the full text is the slow part
+        named = {i for _, i in scored}
+        for i in range(len(index)):
+            if i not in named and (score := text(i, qwords)) > 0:
+                scored.append((score, i))
+    scored.sort(key=lambda pair: (-pair[0], pair[1]))
+    return scored[:limit]
+
+
+def best(
+    query: str, index: Sequence[Sequence[tuple[str, Sequence[str]]]], exact: dict[str, int]
+) -> int | None:
+    """The position of the one entry ``llmterms define`` shows for ``query``, or None when no name matches.
+
+    >>> best("kv", [[("kvcache", ("kv", "cache"))]], {"kvcache": 0}), best("zzxqv", [], {})
+    (0, None)
+    """
+    found = rank(query, index, limit=1, exact=exact)
+    return found[0][1] if found else None

@@ -167,43 +167,49 @@ class Architecture:
         >>> arch.n_layers, arch.n_kv_heads, arch.head_dim, arch.vocab_size, arch.context, nbytes
         (1, 2, 16, 100, 256, 25600)
         """
-        import gguf
+        from llmterms.gguf_file import ARRAY, STRING, GGUFError, GGUFFile
 
-        reader = gguf.GGUFReader(path)
+        with GGUFFile(path) as f:
+            meta, tensors = f.metadata, {t.name: t for t in f.tensors}
+            tokens_are_strings = f.types.get("tokenizer.ggml.tokens") == (ARRAY, STRING)
 
-        def get(key: str, default=None):
-            f = reader.fields.get(key)
-            return default if f is None else f.contents()
+        def get(key: str, default: int = 0) -> int:
+            # GGUF keys in, this package's names out; a value of the wrong type is the file's fault.
+            value = meta.get(key, default)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+                raise GGUFError(path, f"{key} is {value!r}, not a count", field=key, value=value)
+            return value
 
-        arch = get("general.architecture", "llama")
-        n_heads = int(get(f"{arch}.attention.head_count", 0) or 0)
-        hidden = int(get(f"{arch}.embedding_length", 0) or 0)
-        if not (n_heads and hidden):
-            raise ValueError(
-                f"{path}: no {arch}.embedding_length / {arch}.attention.head_count in the header"
+        arch = meta.get("general.architecture", "llama")
+        if not isinstance(arch, str):
+            raise GGUFError(
+                path, f"general.architecture is {arch!r}, not a name", field="general.architecture"
             )
-        head_dim = int(get(f"{arch}.attention.key_length", hidden // n_heads))
-        tensors = {t.name: t for t in reader.tensors}
-        vocab = len(get("tokenizer.ggml.tokens", []) or [])
+        n_heads = get(f"{arch}.attention.head_count")
+        hidden = get(f"{arch}.embedding_length")
+        if not (n_heads and hidden):
+            raise GGUFError(path, f"no {arch}.embedding_length / {arch}.attention.head_count in the header")
+        vocab = meta["tokenizer.ggml.tokens"].length if tokens_are_strings else 0
         if not vocab and "token_embd.weight" in tensors:
-            vocab = int(tensors["token_embd.weight"].shape[-1])
-        nbytes = sum(int(t.n_bytes) for t in reader.tensors)
+            vocab = tensors["token_embd.weight"].dims[-1]
+        nbytes = sum(t.n_bytes for t in tensors.values())
+        name = meta.get("general.name", Path(path).stem)
         architecture = cls(
-            name=str(get("general.name", Path(path).stem)),
-            family=str(arch),
-            n_layers=int(get(f"{arch}.block_count", 0)),
+            name=str(name),
+            family=arch,
+            n_layers=get(f"{arch}.block_count"),
             hidden_size=hidden,
-            intermediate_size=int(get(f"{arch}.feed_forward_length", 0) or 0),
+            intermediate_size=get(f"{arch}.feed_forward_length"),
             n_heads=n_heads,
-            n_kv_heads=int(get(f"{arch}.attention.head_count_kv", n_heads)),
-            head_dim=head_dim,
+            n_kv_heads=get(f"{arch}.attention.head_count_kv", n_heads),
+            head_dim=get(f"{arch}.attention.key_length", hidden // n_heads),
             vocab_size=vocab,
-            context=int(get(f"{arch}.context_length", 0) or 0),
-            n_experts=max(1, int(get(f"{arch}.expert_count", 1) or 1)),
-            n_experts_used=max(1, int(get(f"{arch}.expert_used_count", 1) or 1)),
+            context=get(f"{arch}.context_length"),
+            n_experts=max(1, get(f"{arch}.expert_count", 1)),
+            n_experts_used=max(1, get(f"{arch}.expert_used_count", 1)),
             tied_embeddings="output.weight" not in tensors,
             source=str(path),
-            n_params=sum(int(t.n_elements) for t in reader.tensors),
+            n_params=sum(t.n_elements for t in tensors.values()),
         )
         return architecture, nbytes
 

@@ -149,7 +149,9 @@ def render_gguf(
 
     info = gguf_file.inspect(path)
     if not info.chat_template:
-        raise ValueError(f"{path}: no tokenizer.chat_template in this GGUF file")
+        raise gguf_file.GGUFError(
+            path, "no tokenizer.chat_template in this GGUF file", field="tokenizer.chat_template"
+        )
     return render(
         info.chat_template,
         messages,

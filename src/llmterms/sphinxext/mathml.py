@@ -1,13 +1,13 @@
-"""Render math as MathML at build time, so that pages need no MathJax and no network to show formulas."""
+"""Render math as MathML at build time, so that pages need no MathJax and no network to show formulas.
+
+:mod:`llmterms.sphinxext` sets this up; conf.py picks it with ``html_math_renderer = "mathml"``.
+"""
 
 from __future__ import annotations
-
-import contextlib
 
 from docutils import nodes
 from latex2mathml.converter import convert
 from sphinx.application import Sphinx
-from sphinx.errors import ExtensionError
 from sphinx.util import logging
 
 logger = logging.getLogger(__name__)
@@ -34,7 +34,5 @@ def _visit_block(self, node: nodes.math_block) -> None:
 
 
 def setup(app: Sphinx) -> dict:
-    # Registering twice (the extension listed twice) is harmless.
-    with contextlib.suppress(ExtensionError):
-        app.add_html_math_renderer("mathml", (_visit_inline, None), (_visit_block, None))
+    app.add_html_math_renderer("mathml", (_visit_inline, None), (_visit_block, None))
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -9,21 +9,33 @@
     ```
 
 ``np`` and ``plt`` are imported already. matplotlib's own plot directive cannot run inside MyST Markdown (it
-inserts reStructuredText into the parser), hence this one. Figures are cached by a hash of their code, so an
-unchanged figure is not redrawn.
+inserts reStructuredText into the parser), hence this one. Figures are kept across builds under a hash of
+their code, the package and matplotlib's version (:mod:`llmterms.sphinxext.computed`), so an unchanged
+figure is not drawn again, not even by a clean build.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 from pathlib import Path
 
 from docutils import nodes
 from docutils.parsers.rst import directives
+from sphinx.application import Sphinx
 from sphinx.util.docutils import SphinxDirective
 
+from llmterms.sphinxext import computed
+
 RC = {"figure.figsize": (7.0, 4.0), "font.size": 10, "axes.grid": True, "svg.hashsalt": "llmterms"}
+
+
+@functools.cache
+def matplotlib_version() -> str:
+    from importlib.metadata import version
+
+    return version("matplotlib")
 
 
 def _draw(code: str, stem: Path) -> None:
@@ -44,6 +56,11 @@ def _draw(code: str, stem: Path) -> None:
         plt.close("all")
 
 
+def _put(path: Path, data: bytes) -> None:
+    if not (path.is_file() and path.read_bytes() == data):
+        path.write_bytes(data)
+
+
 class PlotDirective(SphinxDirective):
     has_content = True
     option_spec = {  # noqa: RUF012 - docutils reads this class attribute
@@ -59,12 +76,11 @@ class PlotDirective(SphinxDirective):
         folder = Path(self.env.app.doctreedir) / "plots"
         folder.mkdir(parents=True, exist_ok=True)
         stem = folder / f"{self.env.docname.replace('/', '-')}-{digest}"
-        if not (stem.with_suffix(".svg").exists() and stem.with_suffix(".pdf").exists()):
-            try:
-                _draw(code, stem)
-            except Exception as exc:  # the figure's code is the page's problem: report it there
-                message = f"plot failed: {type(exc).__name__}: {exc}"
-                return [self.state.document.reporter.error(message, line=self.lineno)]
+        try:
+            self._files(code, stem)
+        except Exception as exc:  # the figure's code is the page's problem: report it there
+            message = f"plot failed: {type(exc).__name__}: {exc}"
+            return [self.state.document.reporter.error(message, line=self.lineno)]
         # Relative to the source folder, with "*" so each builder picks its format (SVG or PDF).
         uri = Path(os.path.relpath(stem, self.env.srcdir)).as_posix() + ".*"
         image = nodes.image(uri=uri, alt=self.options.get("alt", self.options.get("caption", "figure")))
@@ -76,3 +92,20 @@ class PlotDirective(SphinxDirective):
             figure += nodes.caption("", "", *caption)
         self.add_name(figure)
         return [figure]
+
+    def _files(self, code: str, stem: Path) -> None:
+        """Write the figure's SVG and PDF at ``stem``, drawn only when the build cache has no current copy."""
+        app = self.env.app
+        name = computed.key(app, "plot", code, computed.digest_of(__file__), matplotlib_version())
+        files = computed.load(app, "plots", name)
+        if files is None:
+            _draw(code, stem)
+            files = {suffix: stem.with_suffix(suffix).read_bytes() for suffix in (".svg", ".pdf")}
+            computed.save(app, "plots", name, files)
+        for suffix, data in files.items():
+            _put(stem.with_suffix(suffix), data)
+
+
+def setup(app: Sphinx) -> None:
+    # Ours replaces matplotlib's, which cannot run inside MyST Markdown (see above).
+    app.add_directive("plot", PlotDirective, override=True)

@@ -8,7 +8,8 @@
 The function takes no arguments and returns a list of mappings (or named tuples) with the same keys; the keys
 are the column headings unless ``:columns:`` picks and orders them. ``:header:`` gives other headings, and
 ``:code:`` names the columns whose values are option names or identifiers, shown as code (and so never
-typeset with smart dashes: ``--temp`` stays ``--temp``).
+typeset with smart dashes: ``--temp`` stays ``--temp``). The rows are kept across builds
+(:mod:`llmterms.sphinxext.computed`): a table is computed again only when the package or its module changed.
 """
 
 from __future__ import annotations
@@ -19,8 +20,11 @@ from collections.abc import Mapping
 
 from docutils import nodes
 from docutils.parsers.rst import directives
+from sphinx.application import Sphinx
 from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util.docutils import SphinxDirective
+
+from llmterms.sphinxext import computed
 
 ZWSP = "\u200b"
 
@@ -52,12 +56,10 @@ class TableDirective(SphinxDirective):
         module_name, _, func_name = target.partition(":")
         try:
             module = importlib.import_module(module_name)
-            rows = getattr(module, func_name)()
+            rows = self._rows(module, func_name, target)
         except Exception as exc:  # any failure here is the page's problem, reported at the directive
             return [self.state.document.reporter.error(f"llmterms-table {target}: {exc!r}", line=self.lineno)]
         self.env.note_dependency(inspect.getfile(module))
-        # Rows may be mappings or named tuples (such as llmterms.tiny.QuantRow).
-        rows = [dict(row) if isinstance(row, Mapping) else row._asdict() for row in rows]
         if not rows:
             return [self.state.document.reporter.error(f"llmterms-table {target}: no rows", line=self.lineno)]
         columns = [c.strip() for c in self.options.get("columns", ",".join(rows[0])).split(",")]
@@ -73,6 +75,20 @@ class TableDirective(SphinxDirective):
         box = nodes.container(classes=["llmterms-table-box"])
         box += self._table([(h, False) for h in headers], body)
         return [box]
+
+    def _rows(self, module, func_name: str, target: str) -> list[dict]:
+        """The function's rows as dictionaries, from the build cache if its code and inputs are unchanged."""
+        app = self.env.app
+        name = computed.key(app, "llmterms-table", target, computed.digest_of(inspect.getfile(module)))
+        rows = computed.load(app, "tables", name)
+        if rows is None:
+            # Rows may be mappings or named tuples (such as llmterms.tiny.QuantRow).
+            rows = [
+                dict(row) if isinstance(row, Mapping) else row._asdict()
+                for row in getattr(module, func_name)()
+            ]
+            computed.save(app, "tables", name, rows)
+        return rows
 
     def _table(self, headers: list[tuple[str, bool]], body: list[list[tuple[str, bool]]]) -> nodes.table:
         table = nodes.table(classes=["llmterms-table"])
@@ -129,3 +145,8 @@ class BreakableCodeInPrint(SphinxPostTransform):
                 text = literal.astext()
                 broken = "".join(ch + ZWSP if ch in "_-." else ch for ch in text).rstrip(ZWSP)
                 literal.children = [nodes.Text(broken)]
+
+
+def setup(app: Sphinx) -> None:
+    app.add_directive("llmterms-table", TableDirective)
+    app.add_post_transform(BreakableCodeInPrint)

@@ -1,92 +1,69 @@
-"""The glossary on the web: search objects, published data, and the script behind tooltips and filtering.
+"""The glossary on the web: published data and the script behind tooltips, filtering and search.
 
-- A ``llmterms`` domain lists every entry and alias as a search object with a high priority, so Sphinx's
-  search finds partial words ("kv", "rotary") in glossary names, not only whole index entries.
 - ``_static/llmterms-glossary.js`` carries each entry's names, status, summary and anchor for the tooltips,
   the glossary filter and the search page. It is a script, not JSON fetched at run time, because browsers
   refuse ``fetch()`` on pages opened from a folder (``file://``).
 - ``glossary.json`` at the site root publishes the entries for other programs.
+
+Both come from the ``llmterms`` domain's data (:mod:`llmterms.sphinxext.domain`), so a build that read no
+entry does not load the glossary again, and a file whose content is unchanged is not written again.
 """
 
 from __future__ import annotations
 
 import json
+import zlib
 from pathlib import Path
 
 from sphinx.application import Sphinx
-from sphinx.domains import Domain, ObjType
 
 from llmterms import glossary as _glossary
+from llmterms.sphinxext.domain import GlossaryDomain
 
 STATIC = Path(__file__).parent / "static"
+SCRIPT = "llmterms-glossary.js"
 
 
-class GlossaryDomain(Domain):
-    """Search objects for glossary names; cross-references still go through Sphinx's ``{term}`` role."""
-
-    name = "llmterms"
-    label = "llmterms glossary"
-    object_types = {"term": ObjType("glossary term", "term")}  # noqa: RUF012 - Sphinx's API
-    initial_data = {"names": {}}  # noqa: RUF012 - name -> (docname, anchor, term)
-
-    @property
-    def names(self) -> dict[str, tuple[str, str, str]]:
-        return self.data.setdefault("names", {})
-
-    def note(self, name: str, docname: str, anchor: str, term: str) -> None:
-        self.names[name] = (docname, anchor, term)
-
-    def clear_doc(self, docname: str) -> None:
-        for name, (doc, _, _) in list(self.names.items()):
-            if doc == docname:
-                del self.names[name]
-
-    def merge_domaindata(self, docnames, otherdata) -> None:
-        for name, value in otherdata.get("names", {}).items():
-            if value[0] in docnames:
-                self.names[name] = value
-
-    def resolve_any_xref(self, env, fromdocname, builder, target, node, contnode):
-        return []
-
-    def get_objects(self):
-        for name, (docname, anchor, _term) in sorted(self.names.items()):
-            # Priority 0 is Sphinx's "important": above page titles in the search results.
-            yield name, name, "term", docname, anchor, 0
-
-
-def _entries_data(app: Sphinx) -> list[dict]:
-    from llmterms.sphinxext import load_glossary
-
-    env = app.env
-    domain: GlossaryDomain = env.domains["llmterms"]
+def _entries_data(domain: GlossaryDomain) -> list[dict]:
     anchors: dict[str, dict[str, str]] = {}
     for name, (docname, anchor, term) in domain.names.items():
         anchors.setdefault(term, {})[name] = f"{docname}.html#{anchor}"
-    used = _glossary.used_in(load_glossary(app), Path(app.srcdir))
+    used = domain.used_in()
     data = []
-    for entry in load_glossary(app):
-        links = anchors.get(entry.term, {})
+    for entry in domain.entries:
+        links = anchors.get(entry["term"], {})
         data.append(
             {
-                **entry.to_dict(),
-                "url": links.get(entry.term, ""),
-                "alias_urls": {alias: links[alias] for alias in entry.aliases if alias in links},
-                "used_in": used.get(entry.term, []),
+                **entry,
+                "url": links.get(entry["term"], ""),
+                "alias_urls": {alias: links[alias] for alias in entry["aliases"] if alias in links},
+                "used_in": used.get(entry["term"], []),
             }
         )
     return data
 
 
+def _write_if_changed(path: Path, text: str) -> bool:
+    data = text.encode("utf-8")
+    if path.is_file() and path.read_bytes() == data:
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    return True
+
+
+def _stamp(data: bytes) -> str:
+    return f"{zlib.crc32(data):08x}"  # what Sphinx puts after "?v=" (sphinx/builders/html/_assets.py)
+
+
 def _write_data(app: Sphinx, env) -> None:
     # Written once reading is done and before any page is: each page's <script ...?v=checksum> stamp is
     # computed from this file, so it must already hold this build's data.
-    if app.builder.format != "html" or "llmterms" not in env.domains:
+    if app.builder.format != "html" or not env.domains["llmterms"].entries:
         return
-    data = _entries_data(app)
+    data = _entries_data(env.domains["llmterms"])
     out = Path(app.outdir)
-    published = json.dumps(data, indent=1, ensure_ascii=False) + "\n"
-    (out / "glossary.json").write_text(published, encoding="utf-8")
+    _write_if_changed(out / "glossary.json", json.dumps(data, indent=1, ensure_ascii=False) + "\n")
     compact = [
         {
             "t": e["term"],
@@ -100,14 +77,23 @@ def _write_data(app: Sphinx, env) -> None:
         for e in data
     ]
     payload = json.dumps(compact, ensure_ascii=False, separators=(",", ":"))
-    script = f"window.LLMTERMS_GLOSSARY = {payload};\n"
-    (out / "_static").mkdir(parents=True, exist_ok=True)
-    (out / "_static" / "llmterms-glossary.js").write_text(script, encoding="utf-8")
+    script = out / "_static" / SCRIPT
+    before = script.read_bytes() if script.is_file() else b""
+    if _write_if_changed(script, f"window.LLMTERMS_GLOSSARY = {payload};\n") and before:
+        _restamp_pages(out, _stamp(before), _stamp(script.read_bytes()))
 
 
-def note_term(env, name: str, anchor: str, term: str) -> None:
-    """Record a glossary name and its anchor on the current page (called by the glossary directive)."""
-    env.domains["llmterms"].note(name, env.docname, anchor, term)
+def _restamp_pages(out: Path, old: str, new: str) -> None:
+    """Point the pages this build will not rewrite at the new script, as a clean build's pages are.
+
+    A summary edit re-reads only the glossary page, yet every page names the script with its checksum;
+    replacing the one stamp is what writing all pages again would change in them.
+    """
+    before, after = f"{SCRIPT}?v={old}".encode(), f"{SCRIPT}?v={new}".encode()
+    for page in out.rglob("*.html"):
+        text = page.read_bytes()
+        if before in text:
+            page.write_bytes(text.replace(before, after))
 
 
 def _add_static(app: Sphinx, config) -> None:
@@ -115,10 +101,9 @@ def _add_static(app: Sphinx, config) -> None:
 
 
 def setup(app: Sphinx) -> None:
-    app.add_domain(GlossaryDomain)
     app.connect("config-inited", _add_static)
     app.connect("env-updated", _write_data)
     app.add_js_file("llmterms-offline.js")  # not deferred: it must run before the search does
-    app.add_js_file("llmterms-glossary.js", loading_method="defer")
+    app.add_js_file(SCRIPT, loading_method="defer")
     app.add_js_file("llmterms.js", loading_method="defer")
     app.add_css_file("llmterms-web.css")

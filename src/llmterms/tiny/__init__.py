@@ -167,6 +167,6 @@ def _source_digest() -> str:
 
 
 def _cache_dir() -> Path:
-    import platformdirs
+    from llmterms import cache  # the one folder rule for every llmterms cache
 
-    return Path(platformdirs.user_cache_dir("llmterms")) / f"tiny-{_source_digest()[:16]}"
+    return Path(cache.folder()) / f"tiny-{_source_digest()[:16]}"

@@ -1,0 +1,99 @@
+"""Results computed at build time (figures, tables), kept across builds under a key of their code and inputs.
+
+A figure or a table is a function of its own code and of the package it calls, which reads its data files.
+The key is a SHA-256 of that code and of the content of every file of the package (``llmterms``, and the
+folders named in ``llmterms_cache_inputs``), so editing any module or data file draws the figures and
+computes the tables again, and a clean build of unchanged sources reuses them. Hashing the whole package
+rather than what each result really reads costs a few milliseconds and can never miss a dependency.
+
+The results go to ``llmterms_build_cache`` (``build/cache`` beside conf.py by default), not into the doctree
+folder, so that a clean build (``-E`` into fresh folders, as CI and ``tox -e docs`` build) finds them too.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import os
+import pickle
+from pathlib import Path
+
+from sphinx.application import Sphinx
+
+import llmterms
+
+PACKAGE = Path(llmterms.__file__).resolve().parent
+
+
+@functools.cache
+def _file_digest(path: str, mtime_ns: int, size: int) -> bytes:
+    """One file's content hash; the stat is part of the memo key, so an edited file is read again."""
+    with open(path, "rb") as f:
+        return hashlib.file_digest(f, "sha256").digest()
+
+
+def _tree_digest(root: Path) -> bytes:
+    files = [root] if root.is_file() else sorted(root.rglob("*"))
+    digest = hashlib.sha256()
+    for path in files:
+        if not path.is_file() or "__pycache__" in path.parts:
+            continue
+        stat = path.stat()
+        digest.update(f"{path.relative_to(root.parent)}\0".encode())
+        digest.update(_file_digest(str(path), stat.st_mtime_ns, stat.st_size))
+    return digest.digest()
+
+
+def digest_of(path: str | Path) -> str:
+    """The content hash of one file or of every file under a folder.
+
+    >>> len(digest_of(PACKAGE / "__init__.py"))
+    64
+    """
+    return _tree_digest(Path(path).resolve()).hex()
+
+
+def inputs_digest(app: Sphinx) -> str:
+    """The hash of everything a figure's or table's code may read: the package and the configured inputs."""
+    confdir = Path(app.confdir)
+    roots = [PACKAGE, *((confdir / extra).resolve() for extra in app.config.llmterms_cache_inputs)]
+    digest = hashlib.sha256()
+    for root in roots:
+        digest.update(_tree_digest(root))
+    return digest.hexdigest()
+
+
+def key(app: Sphinx, *parts: str) -> str:
+    """A cache key for a result computed from ``parts`` (its code, its options) and the inputs."""
+    digest = hashlib.sha256(inputs_digest(app).encode())
+    for part in parts:
+        digest.update(b"\0" + part.encode())
+    return digest.hexdigest()
+
+
+def folder(app: Sphinx, kind: str) -> Path:
+    """The folder for one kind of result (``plots``, ``tables``), created on first use."""
+    path = Path(app.confdir) / app.config.llmterms_build_cache / kind
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def load(app: Sphinx, kind: str, name: str) -> object | None:
+    """The stored result, or None when there is none (or it cannot be read)."""
+    try:
+        return pickle.loads((folder(app, kind) / f"{name}.pickle").read_bytes())
+    except (OSError, pickle.UnpicklingError, EOFError):
+        return None
+
+
+def save(app: Sphinx, kind: str, name: str, value: object) -> None:
+    """Store a result; written to a temporary name first, so a parallel reader never sees half a file."""
+    path = folder(app, kind) / f"{name}.pickle"
+    partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
+    partial.write_bytes(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+    partial.replace(path)
+
+
+def setup(app: Sphinx) -> None:
+    app.add_config_value("llmterms_build_cache", "build/cache", "", types=[str])
+    app.add_config_value("llmterms_cache_inputs", [], "", types=[list])
