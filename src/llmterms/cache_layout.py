@@ -253,21 +253,14 @@ def from_metadata(metadata: dict[str, Any], tensors: list[tuple] = (), name: str
 
 def from_gguf(path: str | Path) -> Layout:
     """Read a layout, and the exact bytes of every tensor, from a GGUF file's header (no weights loaded)."""
-    import gguf
-
     from llmterms import gguf_file
 
-    # The bounds-checked header walk of gguf_file (long arrays such as the vocabulary are summarised, not
-    # decoded); gguf-py's GGUFReader would decode every token string first.
-    header = gguf_file._open_and_scan(path)
-    tensors = []
-    for tname, dims, ttype, _ in header.tensors:
-        block, type_size = gguf.GGML_QUANT_SIZES[gguf.GGMLQuantizationType(ttype)]
-        n = 1
-        for d in dims:
-            n *= d
-        tensors.append((tname, n // block * type_size, gguf.GGMLQuantizationType(ttype).name, dims))
-    return from_metadata(header.metadata, tensors, name=Path(path).name)
+    # gguf_file's bounds-checked header walk: long arrays such as the vocabulary are summarised, not decoded
+    # (gguf-py's GGUFReader would decode every token string first).
+    with gguf_file.GGUFFile(path) as f:
+        metadata = dict(f.metadata)
+        tensors = [(t.name, t.n_bytes, t.type_name, list(t.dims)) for t in f.tensors]
+    return from_metadata(metadata, tensors, name=Path(path).name)
 
 
 # -- Hugging Face config.json ---------------------------------------------------------------------------
