@@ -97,7 +97,7 @@ def test_the_graph_sees_function_local_imports():
     graph = import_graph()
     # hardware imports the mix rules only inside table(); memory imports them at the top.
     assert "llmterms.quant_mix" in graph["llmterms.hardware"]
-    assert {"llmterms.quant_mix", "llmterms.quant_table", "llmterms.shape"} <= graph["llmterms.memory"]
+    assert {"llmterms.quant_mix", "llmterms.llama_cpp_memory", "llmterms.shape"} <= graph["llmterms.memory"]
     # Relative and `from package import module` forms resolve to the module.
     assert "llmterms.sphinxext.web" in graph["llmterms.sphinxext"]
 

@@ -92,7 +92,9 @@ _FILE_TYPES = st.sampled_from([f.name for f in quant.file_types()])
 def test_memory_grows_with_context_and_splits_exactly(arch, ftype, ctx, more):
     short = memory.estimate_memory(arch, ftype, ctx)
     long = memory.estimate_memory(arch, ftype, ctx + more)
-    assert long.kv_cache > short.kv_cache and long.total > short.total
+    # llama.cpp pads the context to 256 cells: the cache grows in steps, never shrinks.
+    assert long.kv_cache >= short.kv_cache and long.total >= short.total
+    assert (long.kv_cache > short.kv_cache) == (-(-(ctx + more) // 256) > -(-ctx // 256))
     assert long.weights == short.weights  # the context does not change the file
     assert short.total == short.weights + short.kv_cache + short.compute + short.overhead
     assert short.gpu_bytes + short.cpu_bytes == short.total

@@ -292,22 +292,40 @@ def _count(text: str) -> int:
         raise argparse.ArgumentTypeError(f"not a parameter count: {text!r} (try 7B or 6.74e9)") from None
 
 
-def _estimate(args: argparse.Namespace) -> int:
-    from llmterms import gguf_file, hardware, memory, quant_table
+def _layout(args: argparse.Namespace):
+    """The model to estimate: a GGUF file, a config.json, a preset, or a bare parameter count with shapes."""
+    from dataclasses import replace
 
-    gib = memory.GIB
-    weights_bytes = None
-    try:
-        if args.file:
-            try:
-                arch, weights_bytes = memory.Architecture.from_gguf(args.file)
-            except gguf_file.GGUFError as exc:
-                raise CommandError(str(exc), 1) from None
-        elif args.arch:
-            arch = memory.preset(args.arch)
-        elif args.params and args.n_layers and args.n_kv_heads and args.head_dim:
-            n_heads = args.n_heads or args.n_kv_heads
-            arch = memory.Architecture(
+    from llmterms import cache_layout, gguf_file, quant_mix, shape
+
+    if args.file:
+        try:
+            if args.file.endswith(".json"):
+                return cache_layout.from_config(args.file)
+            return cache_layout.from_gguf(args.file)
+        except gguf_file.GGUFError as exc:  # its message names the file and the problem
+            raise CommandError(str(exc), 1) from None
+        except (OSError, ValueError, KeyError, IndexError, TypeError) as exc:
+            raise CommandError(f"cannot read {args.file}: {exc}", 1) from None
+    if args.arch:
+        if args.arch.strip().lower() in cache_layout.presets():
+            return cache_layout.preset(args.arch)
+        try:
+            arch = shape.preset(args.arch)
+        except KeyError:
+            names = ", ".join([*cache_layout.presets(), *shape.presets()])
+            raise CommandError(f"unknown model preset {args.arch!r}; presets: {names}", 2) from None
+        layout = cache_layout.from_architecture(arch)
+        if args.bpw is None and args.params is None:
+            # llama.cpp's per-tensor rules on the preset's tensors, as memory.estimate_memory sizes them.
+            sized = quant_mix.file_size(args.quant or "Q4_K_M", arch)
+            layout = replace(layout, weights=cache_layout.Weights(total=sized))
+            args.quant = args.quant or "Q4_K_M"
+        return layout
+    if args.params and args.n_layers and args.n_kv_heads and args.head_dim:
+        n_heads = args.n_heads or args.n_kv_heads
+        return cache_layout.from_architecture(
+            shape.Architecture(
                 name=f"{args.params:,} parameters",
                 n_layers=args.n_layers,
                 hidden_size=n_heads * args.head_dim,
@@ -319,68 +337,114 @@ def _estimate(args: argparse.Namespace) -> int:
                 context=args.ctx or 4096,
                 n_params=args.params,
             )
+        )
+    raise CommandError(
+        "give a GGUF file, a config.json, --arch PRESET, or --params with --n-layers, --n-kv-heads and "
+        "--head-dim",
+        2,
+    )
+
+
+def _estimate(args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
+    from llmterms import hardware, llama_cpp_memory, memory
+
+    gib = memory.GIB
+    layout = _layout(args)
+    if args.params:
+        layout = replace(layout, parameters=args.params, active_parameters=args.params)
+    ctx = llama_cpp_memory.Context(
+        n_ctx=args.ctx,
+        cache_type_k=(args.cache_type_k or args.cache_type).upper(),
+        cache_type_v=(args.cache_type_v or args.cache_type).upper(),
+        flash_attn=args.flash_attn,
+        n_ubatch=args.ubatch,
+        n_batch=args.batch,
+        n_seq_max=args.parallel,
+        kv_unified=args.kv_unified,
+        swa_full=args.swa_full,
+    )
+    from_file = bool(args.file) and layout.weights is not None and args.bpw is None and args.quant is None
+    # A shape preset arrives sized by llama.cpp's per-tensor rules (see _layout).
+    presized = not args.file and layout.weights is not None and args.bpw is None
+    try:
+        if presized:
+            weights = layout.weights.total
         else:
-            raise CommandError(
-                "give a GGUF file, --arch PRESET, or --params with --n-layers, --n-kv-heads and --head-dim", 2
-            )
-        estimate = memory.estimate_memory(
-            arch,
-            args.quant,
-            args.ctx,
-            parameters=args.params if weights_bytes is None else None,
-            weights_bytes=weights_bytes,
-            vram=round(args.vram * gib),
-            ram=None if args.ram is None else round(args.ram * gib),
-            cache_type=args.cache_type,
+            quant = None if from_file else (args.quant or "Q4_K_M")
+            weights = llama_cpp_memory.weights_bytes(layout, quant, args.bpw)
+        e = llama_cpp_memory.estimate(
+            layout,
+            ctx,
+            weights=weights,
+            vram=round(args.vram * gib) if args.vram else None,
+            cpu_moe=args.cpu_moe,
+            n_cpu_moe=args.n_cpu_moe,
         )
     except KeyError as exc:
         raise CommandError(str(exc.args[0]) if exc.args else str(exc), 2) from None
     except ValueError as exc:
         raise CommandError(str(exc), 2) from None
-    n_ctx = args.ctx or arch.context
-    # Smallest memory first: the cheapest hardware that holds the whole model comes first.
+    n_ctx = ctx.effective(layout.n_ctx_train)[0]
     fitting = sorted(
-        (d for d in hardware.devices() if d.memory_gb * 1e9 >= estimate.total),
+        (d for d in hardware.devices() if d.memory_gb * 1e9 >= e.total),
         key=lambda d: (d.memory_gb, -d.bandwidth_gbs),
+    )
+    what = (
+        "as stored in the file"
+        if from_file
+        else (f"{args.bpw} bits per weight" if args.bpw else args.quant or "Q4_K_M")
     )
     if args.json:
         _print_json(
             {
-                "model": arch.name,
-                "quant": None if weights_bytes is not None else quant_table.file_type(args.quant).name,
+                "model": layout.name,
+                "weights_from": what,
                 "n_ctx": n_ctx,
-                "weights": estimate.weights,
-                "kv_cache": estimate.kv_cache,
-                "compute": estimate.compute,
-                "overhead": estimate.overhead,
-                "total": estimate.total,
-                "n_layers": estimate.n_layers,
-                "gpu_layers": estimate.gpu_layers,
-                "gpu_bytes": estimate.gpu_bytes,
-                "cpu_bytes": estimate.cpu_bytes,
-                "fits": estimate.fits,
-                "verdict": estimate.verdict,
+                **e.breakdown(),
                 "fits_on": [d.name for d in fitting],
             }
         )
         return 0
-    what = "as stored in the file" if weights_bytes is not None else args.quant
-    print(f"{arch.name}, {what}, {n_ctx:,} tokens of context")
-    for label, value in (
-        ("weights", estimate.weights),
-        ("KV cache", estimate.kv_cache),
-        ("compute buffers", estimate.compute),
-        ("runtime overhead", estimate.overhead),
-        ("total", estimate.total),
-    ):
-        print(f"  {label + ':':18} {value / 1e9:8.2f} GB  ({value / gib:.2f} GiB)")
-    print(f"verdict: {estimate.verdict}")
+    print(f"{layout.name}, {what}, {n_ctx:,} tokens of context (llama.cpp 0.3.36's accounting)")
+    rows = [("weights", e.weights), ("KV cache", e.kv_cache)]
+    rows += [(f"  {c.name} ({c.layers} layers, {c.cells:,} cells x {c.streams})", c.bytes) for c in e.caches]
+    if e.recurrent:
+        rows.append(("recurrent state", e.recurrent))
+    rows += [("compute buffer", e.compute), ("output buffer", e.output)]
+    if e.repack:
+        rows.append(("CPU repack copy", e.repack))
+    rows.append(("total", e.total))
+    width = max(len(label) for label, _ in rows) + 1
+    for label, value in rows:
+        print(f"  {label + ':':{width}} {value / 1e9:8.2f} GB  ({value / gib:.2f} GiB)")
+    if args.vram:
+        print(
+            f"with {args.vram:g} GiB of VRAM: {e.gpu_layers} of {layout.n_layer} layers on the GPU, "
+            f"{e.gpu_bytes / gib:.2f} GiB there and {e.cpu_bytes / gib:.2f} GiB in system RAM"
+            + (f" ({e.experts_on_cpu / gib:.2f} GiB of it expert weights)" if e.experts_on_cpu else "")
+        )
+        for note in e.notes:
+            print(f"note: {note}")
     if fitting:
         shown = ", ".join(
-            f"{d.name} (<= {d.decode_tokens_per_second(estimate.weights):.0f} tokens/s)" for d in fitting[:6]
+            f"{d.name} (<= {d.decode_tokens_per_second(e.weights):.0f} tokens/s)" for d in fitting[:6]
         )
         print(textwrap.fill("fits whole in: " + shown, WIDTH, subsequent_indent="  "))
     return 0
+
+
+ESTIMATE_HELP = """\
+The buffers llama.cpp allocates (as in llama-cpp-python 0.3.36; checked against its load log by the
+peer tests): weights, the KV cache layer by layer (global, sliding-window, MLA, recurrent state), the
+compute and output buffers. The defaults are llama.cpp's command-line tools' (llama-cli, llama-server,
+checked 2026-12-02): -c 0 (the model's context), -b 2048, -ub 512, -np 1, -fa auto, --swa-full off, F16
+cache. Elsewhere: llama-cpp-python's Llama() uses the C library's defaults, so swa_full is on (a
+sliding-window model's cache is as large as a global one) and n_ctx is 512 unless given; llama-server
+with -np auto uses 4 slots and a unified cache; Ollama sets its own context default (4096 tokens in its
+2025 releases); LM Studio chooses the context in its load dialog. The GPU compute buffer is taken to be
+the CPU one (not measured here; uncertain by tens of percent)."""
 
 
 def _add_sizing_commands(sub: argparse._SubParsersAction) -> None:
@@ -389,23 +453,46 @@ def _add_sizing_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true", help="print the fields as JSON")
     p.set_defaults(run=_name)
 
-    p = sub.add_parser("estimate", help="estimate memory for a model and what it fits on")
-    p.add_argument("file", nargs="?", help="a .gguf file (reads its header only)")
-    p.add_argument("--arch", metavar="PRESET", help="an architecture preset, e.g. llama-2-7b")
+    p = sub.add_parser(
+        "estimate",
+        help="the memory llama.cpp allocates for a model, and what it fits on",
+        description=ESTIMATE_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("file", nargs="?", help="a .gguf file (its header only) or a Hugging Face config.json")
+    p.add_argument(
+        "--arch", metavar="PRESET", help="a model preset, e.g. gemma-3-27b, qwen3-30b-a3b, llama-2-7b"
+    )
     p.add_argument("--params", type=_count, metavar="N", help="parameter count, e.g. 7B or 6.74e9")
-    p.add_argument("--quant", default="Q4_K_M", metavar="Q", help="GGUF file type (default Q4_K_M)")
-    p.add_argument("--ctx", type=int, metavar="N", help="context length in tokens (default: the model's)")
+    p.add_argument("--quant", metavar="Q", help="GGUF file type for presets and configs (default Q4_K_M)")
+    p.add_argument(
+        "--bpw", type=float, metavar="X", help="bits per weight instead (EXL2/EXL3, AWQ, GPTQ, MLX)"
+    )
+    p.add_argument(
+        "--ctx", type=int, metavar="N", help="context length in tokens (default: the model's, as -c 0)"
+    )
+    p.add_argument("--cache-type", default="F16", metavar="T", help="K and V cache type: F16, Q8_0, Q4_0 ...")
+    p.add_argument("--cache-type-k", metavar="T", help="K cache type (-ctk), if it differs")
+    p.add_argument("--cache-type-v", metavar="T", help="V cache type (-ctv; quantized needs flash attention)")
+    p.add_argument("--flash-attn", choices=("on", "off", "auto"), default="auto", help="default auto (= on)")
+    p.add_argument("--swa-full", action="store_true", help="full-size cache on sliding-window layers too")
+    p.add_argument("--ubatch", type=int, default=512, metavar="N", help="micro-batch, -ub (default 512)")
+    p.add_argument("--batch", type=int, default=2048, metavar="N", help="logical batch, -b (default 2048)")
+    p.add_argument("--parallel", type=int, default=1, metavar="N", help="sequences, -np (default 1)")
+    p.add_argument("--kv-unified", action="store_true", help="one cache shared by the sequences (-kvu)")
+    p.add_argument("--cpu-moe", action="store_true", help="keep every expert tensor in RAM (-ot exps=CPU)")
+    p.add_argument(
+        "--n-cpu-moe", type=int, default=0, metavar="N", help="experts of the first N layers in RAM"
+    )
+    p.add_argument(
+        "--vram", type=float, default=0.0, metavar="GIB", help="GPU memory to fill, layers from the top"
+    )
     p.add_argument("--n-layers", type=int, metavar="N", help="layer count, with --params")
     p.add_argument("--n-kv-heads", type=int, metavar="N", help="KV head count, with --params")
     p.add_argument("--head-dim", type=int, metavar="N", help="attention head size, with --params")
     p.add_argument("--n-heads", type=int, metavar="N", help="query head count (default: --n-kv-heads)")
     p.add_argument("--vocab", type=int, default=32000, metavar="N", help="vocabulary size (default 32000)")
-    p.add_argument(
-        "--cache-type", default="F16", metavar="T", help="KV cache type: F16, Q8_0, Q4_0 (default F16)"
-    )
-    p.add_argument("--vram", type=float, default=0.0, metavar="GIB", help="GPU memory budget in GiB")
-    p.add_argument("--ram", type=float, metavar="GIB", help="system memory budget in GiB")
-    p.add_argument("--json", action="store_true", help="print the breakdown as JSON")
+    p.add_argument("--json", action="store_true", help="print the breakdown as JSON (bytes)")
     p.set_defaults(run=_estimate)
 
 

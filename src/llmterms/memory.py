@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, replace
 
-from llmterms import quant_mix, quant_table
+from llmterms import cache_layout, llama_cpp_memory, quant_mix
 
 # The shape's names stay importable from here, where the chapters first met them.
 from llmterms.shape import Architecture as Architecture
@@ -59,13 +59,6 @@ class MemoryEstimate:
         return self.weights + self.kv_cache + self.compute + self.overhead
 
 
-def _compute_bytes(arch: Architecture, n_ctx: int, n_ubatch: int) -> int:
-    # The two largest activations of one micro-batch in float32: the logits (n_ubatch x vocab) and,
-    # without flash attention, the attention scores of one layer (n_ubatch x n_ctx x heads). The
-    # runtime reuses one buffer across layers, so this is a rough size of it, not an exact one.
-    return 4 * n_ubatch * (arch.vocab_size + arch.n_heads * n_ctx)
-
-
 def estimate_memory(
     arch: Architecture | str,
     quant_type: str = "Q4_K_M",
@@ -90,11 +83,11 @@ def estimate_memory(
 
     >>> e = estimate_memory("llama-2-13b", "Q4_K_M", 4096, vram=8 * GIB, ram=32 * GIB)
     >>> e.verdict
-    'partial offload: 28 of 40 layers on the GPU'
+    'partial offload: 29 of 40 layers on the GPU'
     >>> estimate_memory("llama-3-8b", "Q4_K_M", 8192, vram=12 * GIB).verdict
     'fits in VRAM: all 32 layers on the GPU'
     >>> estimate_memory("llama-2-70b", "Q4_K_M", 4096, ram=32 * GIB).verdict
-    'does not fit: needs 40.6 GiB, 32.0 GiB available'
+    'does not fit: needs 40.3 GiB, 32.0 GiB available'
     """
     if isinstance(arch, str):
         arch = preset(arch)
@@ -108,10 +101,17 @@ def estimate_memory(
         arch = replace(arch, n_params=parameters)
     else:
         weights = quant_mix.file_size(quant_type, arch)
-    kv = kv_cache_bytes(
-        arch.n_layers, n_ctx, arch.n_kv_heads, arch.head_dim, quant_table.bits_per_weight(cache_type) / 8
+    # The KV cache and the buffers as llama.cpp allocates them (llmterms.llama_cpp_memory, checked against
+    # llama.cpp by the peer tests); the output buffer of logits is counted with the compute buffer.
+    runtime = llama_cpp_memory.estimate(
+        cache_layout.from_architecture(arch),
+        llama_cpp_memory.Context(
+            n_ctx=n_ctx, cache_type_k=cache_type, cache_type_v=cache_type, n_ubatch=n_ubatch
+        ),
+        weights=weights,
     )
-    compute = _compute_bytes(arch, n_ctx, n_ubatch)
+    kv = runtime.kv_cache
+    compute = runtime.compute + runtime.output
 
     # Token embeddings are looked up on the CPU; the output matrix goes to the GPU last.
     embd = 2 * arch.vocab_size * arch.hidden_size * weights // max(1, 2 * arch.parameters)
@@ -184,7 +184,7 @@ def fits_table(n_ctx: int = FITS_CONTEXT) -> list[dict]:
     (4.58, 1.0, 'all', 'all')
     >>> r = next(r for r in rows if r["model"] == "llama-3-70b" and r["quant"] == "Q4_K_M")
     >>> r["total_gib"], r["vram_24"], r["vram_48"]
-    (43.6, '44/80', 'all')
+    (42.6, '45/80', 'all')
     """
     rows = []
     for name in FITS_MODELS:
