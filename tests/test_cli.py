@@ -134,9 +134,9 @@ def test_option_names_are_queries_without_a_double_dash():
 
 
 def test_define_says_no_entry_for_a_weak_match_with_at_most_three_suggestions(capsys):
-    assert main(["define", "--fit"]) == 1  # "fit" is inside Overfitting, which is not about it
+    assert main(["define", "fitting"]) == 1  # "fitting" is inside Overfitting, which is not about it
     err = capsys.readouterr().err
-    assert err.startswith("llmterms: no glossary entry matches '--fit'. Did you mean: ")
+    assert err.startswith("llmterms: no glossary entry matches 'fitting'. Did you mean: ")
     assert len(err.split("Did you mean: ")[1].rstrip("?\n").split(", ")) <= 3
 
 
@@ -155,7 +155,7 @@ def test_search_puts_weak_matches_below_a_line(capsys):
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].startswith("Perplexity (evaluation): ")
     assert lines[1] == "-- weaker matches: these only resemble the query --"
-    assert main(["search", "--fit"]) == 1  # only weak matches: listed below the line, and exit 1
+    assert main(["search", "fitting"]) == 1  # only weak matches: listed below the line, and exit 1
     captured = capsys.readouterr()
     assert captured.out.startswith("-- weaker matches") and "Overfitting" in captured.out
-    assert "no glossary entry is about '--fit'" in captured.err
+    assert "no glossary entry is about 'fitting'" in captured.err

@@ -244,8 +244,8 @@ def answer(argv: list[str], file: str | None = None) -> str | None:
             if dest not in variants:
                 return None  # --help, or an option the saved answers do not cover
             variant = dest
-        elif word[:1] == "-" and any(o.startswith(word) or word.startswith(o) for o in options):
-            return None  # an abbreviation of an option, or one with its value attached: the parser decides
+        elif word[:2] == "--" and any(o.startswith(word) or word.startswith(o + "=") for o in options):
+            return None  # a long option abbreviated, or with its value attached: the parser decides
         else:
             words.append(word)  # the define parser reads every other word, "-ngl" too, as the query
     if not words:

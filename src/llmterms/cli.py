@@ -507,6 +507,43 @@ COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
 ]
 
 
+def _query_after_options(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> list[str]:
+    """Move a query command's words behind ``--``, so argparse never reads ``-hf`` as ``-h`` plus ``f``.
+
+    A word is the command's option only if it is one of its option strings (or ``--x=value`` of one), or a
+    long word that argparse may take as an abbreviation; every other word is the query, in its order.
+
+    >>> _query_after_options(build_parser(), ["define", "-hf", "--json"])
+    ['define', '--json', '--', '-hf']
+    >>> _query_after_options(build_parser(), ["search", "--limit", "3", "kv", "cache"])
+    ['search', '--limit', '3', '--', 'kv', 'cache']
+    """
+    argv = list(sys.argv[1:] if argv is None else argv)
+    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    at = next((i for i, word in enumerate(argv) if word in commands.choices), None)
+    if at is None or commands.choices[argv[at]].get_default("command") is None:
+        return argv  # not a query command: argparse reads it as it is
+    known = commands.choices[argv[at]]._option_string_actions
+    options: list[str] = []
+    query: list[str] = []
+    words = iter(argv[at + 1 :])
+    for word in words:
+        if word == "--":
+            query.extend(words)
+            break
+        action = known.get(word.split("=", 1)[0]) if word.startswith("-") else None
+        if action is not None:
+            options.append(word)
+            value = next(words, None) if action.nargs != 0 and "=" not in word else None
+            if value is not None:
+                options.append(value)  # the option's value, e.g. search --limit 3
+        elif word.startswith("--"):
+            options.append(word)  # an abbreviation or an unknown long word: argparse decides
+        else:
+            query.append(word)
+    return [*argv[: at + 1], *options, *(["--", *query] if query else [])]
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every subcommand; :func:`main` runs what it parses.
 
@@ -537,7 +574,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     1
     """
     parser = build_parser()
-    args, extras = parser.parse_known_args(argv)
+    args, extras = parser.parse_known_args(_query_after_options(parser, argv))
     command = getattr(args, "command", None)
     if command is not None:  # a query: every word the command's parser left, in order (see _add_query)
         args.query = [word for word in extras if word != "--"]
