@@ -150,7 +150,8 @@ def put(section: str, value: object, sources: tuple | None, file: str | None = N
     stored = _read(target, sources)
     sections = dict(stored["sections"]) if stored is not None else {}
     try:
-        sections[section] = marshal.dumps(value)
+        # value is any plain data; typing it so would import typing, which the fast path must not load
+        sections[section] = marshal.dumps(value)  # type: ignore[arg-type]
     except ValueError:  # not plain data: a programming error, but a cache must not break the command
         return False
     tmp = f"{target}.{os.getpid()}.tmp"

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import re
 import tomllib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -159,7 +160,7 @@ def _per_layer(value: Any, n: int, default: int) -> list[int]:
     return [int(value)] * n
 
 
-def from_metadata(metadata: dict[str, Any], tensors: list[tuple] = (), name: str = "") -> Layout:
+def from_metadata(metadata: dict[str, Any], tensors: Sequence[tuple] = (), name: str = "") -> Layout:
     """A layout from GGUF metadata (key -> value) and the tensors' (name, bytes, ggml type, dims).
 
     >>> md = {"general.architecture": "llama", "llama.block_count": 2, "llama.embedding_length": 512,
@@ -300,14 +301,15 @@ def from_config(config: dict[str, Any] | str | Path, name: str = "") -> Layout:
     (Layer(kind='full', k=1024, v=1024, n_head=16), 0.6)
     """
     source = ""
-    if not isinstance(config, dict):
+    if isinstance(config, dict):
+        top: dict[str, Any] = config
+    else:
         source = str(config)
         try:
-            config = json.loads(Path(config).read_text(encoding="utf-8"))
+            top = json.loads(Path(config).read_text(encoding="utf-8"))
         except (OSError, json.JSONDecodeError) as exc:
             raise ValueError(f"{config}: not a readable config.json ({exc})") from None
-    top = config
-    c = config.get("text_config") or config
+    c: dict[str, Any] = top.get("text_config") or top
     model_type = str(top.get("model_type") or c.get("model_type") or "")
     arch = _GGUF_ARCH.get(model_type) or _GGUF_ARCH.get(str(c.get("model_type", "")))
     if arch is None:

@@ -11,6 +11,7 @@ import json
 import sys
 import textwrap
 from collections.abc import Callable, Sequence
+from typing import NoReturn
 
 from llmterms import __version__, cache
 from llmterms import glossary as _glossary
@@ -26,7 +27,7 @@ class CommandError(Exception):
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # one line, not the usage block
+    def error(self, message: str) -> NoReturn:  # one line, not the usage block
         self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
 
 
@@ -199,7 +200,8 @@ def _rope(args: argparse.Namespace) -> int:
         if value is None:
             text = "no equivalent option"
         elif key == "llamacpp":
-            text = " ".join(f"{k} {v}" for k, v in value.items())  # type: ignore[union-attr]
+            assert isinstance(value, dict)  # llama.cpp's spelling is {flag: value}; the others are strings
+            text = " ".join(f"{k} {v}" for k, v in value.items())
         else:
             text = json.dumps(value)
         print(f"  {label + ':':27} {text}")

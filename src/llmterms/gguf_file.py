@@ -20,7 +20,7 @@ import struct
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from llmterms import quant_table
 
@@ -236,6 +236,8 @@ class GGUFFile:
         self.path = str(path)
         self._file = None
         self._buf: mmap.mmap | None = None
+        self.pos = 0  # the walk's read position, in bytes
+        self.order = "<"  # struct's byte order: GGUF is little-endian unless its version says otherwise
         p = Path(path)
         try:
             size = p.stat().st_size
@@ -275,7 +277,7 @@ class GGUFFile:
 
     # -- primitives, each checked against the file size ------------------------------------------------
 
-    def _fail(self, problem: str, **where) -> None:
+    def _fail(self, problem: str, **where) -> NoReturn:
         raise GGUFError(self.path, problem, **where)
 
     def _need(self, pos: int, n: int, what: str) -> None:
@@ -290,7 +292,7 @@ class GGUFFile:
     def _unpack(self, fmt: str, what: str) -> Any:
         n = struct.calcsize(fmt)
         self._need(self.pos, n, what)
-        value = struct.unpack_from(self.order + fmt, self._buf, self.pos)[0]
+        value = struct.unpack_from(self.order + fmt, self._open_buffer(), self.pos)[0]
         self.pos += n
         return value
 
@@ -307,7 +309,7 @@ class GGUFFile:
     def _string(self, what: str) -> str:
         n = self._unpack("Q", f"length of {what}")
         self._need(self.pos, n, what)
-        raw = self._buf[self.pos : self.pos + n]
+        raw = self._open_buffer()[self.pos : self.pos + n]
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError:
@@ -320,7 +322,7 @@ class GGUFFile:
         # that points past the end makes the next unpack_from fail (struct.error, or OverflowError past
         # 2**63), so the loop needs no check of its own. ``marks`` collects the offset of every
         # _MARK_EVERY-th item, for string_at().
-        buf, pos, size = self._buf, self.pos, self.size
+        buf, pos, size = self._open_buffer(), self.pos, self.size
         length_at = struct.Struct(self.order + "Q").unpack_from
         done = 0
         try:
@@ -360,7 +362,9 @@ class GGUFFile:
                 n = self._count(f"item count of {what}", width)
                 if keep and n <= SHORT_ARRAY:
                     items = list(
-                        struct.unpack_from(f"{self.order}{n}{_SCALAR_FORMATS[itype]}", self._buf, self.pos)
+                        struct.unpack_from(
+                            f"{self.order}{n}{_SCALAR_FORMATS[itype]}", self._open_buffer(), self.pos
+                        )
                     )
                     self.pos += n * width
                     return items
@@ -380,7 +384,7 @@ class GGUFFile:
     # -- the walk --------------------------------------------------------------------------------------
 
     def _walk(self, little_endian_only: bool) -> None:
-        buf = self._buf
+        buf = self._open_buffer()
         self.size = len(buf)
         self.pos = 0
         self.order = "<"
@@ -521,7 +525,7 @@ class GGUFFile:
             width = struct.calcsize(_SCALAR_FORMATS[a.item_type])
             items = list(
                 struct.unpack_from(
-                    f"{self.order}{a.length}{_SCALAR_FORMATS[a.item_type]}", self._buf, a.offset
+                    f"{self.order}{a.length}{_SCALAR_FORMATS[a.item_type]}", self._open_buffer(), a.offset
                 )
             )
             self.pos += a.length * width

@@ -325,17 +325,18 @@ def estimate(
         # token embeddings stay on the CPU, which looks rows up in them.
         bytes_per_weight = weights / max(1, layout.parameters) if layout.parameters else 0
         out_matrix = w.output if w and w.output else round(layout.n_vocab * layout.n_embd * bytes_per_weight)
-        budget = vram - compute
+        budget: float = vram - compute
+        placed = 0.0  # bytes on the GPU; each layer's share of the KV cache is fractional until rounded
         for i in reversed(range(n_layer)):
             need = per_layer_w[i] - (experts[i] if on_cpu_experts[i] else 0) + kv_per_layer
             if budget < need:
                 break
             budget -= need
-            gpu += need
+            placed += need
             gpu_layers += 1
         if gpu_layers == n_layer and budget >= out_matrix:
-            gpu += out_matrix
-        gpu = math.ceil(gpu) + (compute if gpu_layers else 0)
+            placed += out_matrix
+        gpu = math.ceil(placed) + (compute if gpu_layers else 0)
         notes.append(
             "the GPU compute buffer is taken to be llama.cpp's CPU graph peak; it was not measured on a GPU "
             "and may differ by tens of percent"

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from llmterms import perplexity, tiny
-from tests.conftest import REPO
+from tests import REPO
 
 
 @pytest.fixture(scope="module")

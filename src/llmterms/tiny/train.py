@@ -63,7 +63,8 @@ class Hyperparameters:
 
 def _read_split(root: Path) -> tuple[list[str], list[str]]:
     """Return (training texts, validation texts) from the manual under *root*, split by file name."""
-    train, validation = [], []
+    train: list[str] = []
+    validation: list[str] = []
     for path in tiny.corpus_files(root):
         text = path.read_text(encoding="utf-8")
         relative = path.relative_to(root).as_posix()
