@@ -127,7 +127,7 @@ def test_cli_errors(capsys):
 
 
 def test_the_glossary_kv_cache_figures_are_the_estimates():
-    from tests.conftest import REPO
+    from tests import REPO
 
     text = (REPO / "glossary" / "architecture" / "kv-cache.md").read_text(encoding="utf-8")
     gemma = cache_layout.preset("gemma-3-270m")
