@@ -20,6 +20,7 @@ __all__ = [
     "TOOLS",  # noqa: F822 - computed on first use by __getattr__
     "Concept",
     "Tool",
+    "concept",
     "concepts",
     "for_term",
     "lookup",
@@ -120,6 +121,18 @@ def concepts() -> list[Concept]:
     ['context_length', 'gpu_layers', 'threads', 'batch_size']
     """
     return list(_concepts())
+
+
+def concept(key: str) -> Concept:
+    """Return the setting with this ``key`` in the data file.
+
+    >>> concept("rope_base").name_in("transformers")
+    'rope_theta'
+    """
+    found = next((c for c in _concepts() if c.key == key), None)
+    if found is None:
+        raise KeyError(f"data/options.toml has no setting with key {key!r}")
+    return found
 
 
 def for_term(term: str) -> Concept | None:
