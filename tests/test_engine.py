@@ -461,3 +461,16 @@ def test_numpy_engine_keeps_the_limits(numpy_model):
 def test_block_sizes_match_gguf():
     for type_id, sizes in engine._RUNNABLE_TYPES.items():
         assert gguf.GGML_QUANT_SIZES[gguf.GGMLQuantizationType(type_id)] == sizes
+
+
+def test_a_build_the_cpu_cannot_run_is_refused(monkeypatch):
+    """Loaded anyway, the library would kill the process at its first AVX2 instruction."""
+    monkeypatch.setattr(engine, "_cpu_flags", lambda: frozenset({"fpu", "sse2", "avx"}))
+    monkeypatch.setenv("LLMTERMS_CTRANSFORMERS_LIB", "avx2")
+    with pytest.raises(RuntimeError, match="avx2 library needs avx2, which this CPU lacks"):
+        tiny.load()
+    with pytest.raises(RuntimeError, match="avx library needs f16c, which this CPU lacks"):
+        tiny.load(lib="avx")
+    assert engine.chosen_build() == "avx2"
+    monkeypatch.delenv("LLMTERMS_CTRANSFORMERS_LIB")
+    assert engine.chosen_build() == "basic"

@@ -394,7 +394,21 @@ def chosen_build() -> str:
             raise ValueError(f"{ENVIRONMENT_VARIABLE} is {value!r}; expected one of {', '.join(CHOICES)}")
         return value
     flags = _cpu_flags()
-    return "avx2" if "avx2" in flags else "avx" if {"avx", "f16c"} <= flags else "basic"
+    return next(build for build in BUILDS if _NEEDS[build] <= flags)
+
+
+# The CPU flags each build needs, by ctransformers' own rule (ctransformers/lib.py, find_library).
+_NEEDS = {"avx2": {"avx2"}, "avx": {"avx", "f16c"}, "basic": set()}
+
+
+def _check_cpu(build: str) -> None:
+    missing = _NEEDS.get(build, set()) - _cpu_flags()
+    if _cpu_flags() and missing:
+        # The library would load, then stop the whole process at its first illegal instruction.
+        raise RuntimeError(
+            f"ctransformers' {build} library needs {' and '.join(sorted(missing))}, "
+            "which this CPU lacks (/proc/cpuinfo)"
+        )
 
 
 def library_path(build: str | None = None) -> Path:
@@ -474,6 +488,7 @@ def _open_engine(path: Path, context_length: int, lib):
     """Open *path* in the engine *lib* names (a build, ``none``, a library file, or None for the default)."""
     if lib is None:
         build = chosen_build()
+        _check_cpu(build)
         if build == "none":
             _notice(
                 f"{ENVIRONMENT_VARIABLE}=none: models run on the numpy forward pass (llmterms.forward_pass)"
@@ -493,6 +508,7 @@ def _open_engine(path: Path, context_length: int, lib):
         return _LibraryEngine(library, build, path, context_length)
     if lib == "none":
         return _NumpyEngine(path)
+    _check_cpu(lib)
     lib_file = library_path(lib) if lib in BUILDS else Path(lib)
     return _LibraryEngine(_bind(lib_file), str(lib), path, context_length)
 
@@ -563,6 +579,7 @@ class _NumpyEngine:
         stat = path.stat()
         weights, shape, vocabulary = _numpy_weights(path.resolve(), stat.st_size, stat.st_mtime_ns)
         self._model = ReferenceModel(weights, shape, vocabulary)
+        self._vocabulary_key = (tuple(vocabulary.pieces), tuple(vocabulary.scores), vocabulary.bos_id)
         self.vocab_size = self._model.vocab_size
         self.bos_id = self._model.vocabulary.bos_id
         self.eos_id = self._model.vocabulary.eos_id
@@ -571,7 +588,16 @@ class _NumpyEngine:
         self._model = None
 
     def tokenize(self, data: bytes, add_bos: bool) -> list[int]:
-        return self._model.tokenize(data.decode("utf-8"), add_bos=add_bos)
+        # The Python tokenizer takes tens of microseconds per character; perplexity examples tokenize one
+        # long text once per quantization type, so the most recent results are kept, per vocabulary.
+        key = (self._vocabulary_key, data, add_bos)
+        ids = _TOKENS.pop(key, None)
+        if ids is None:
+            ids = tuple(self._model.tokenize(data.decode("utf-8"), add_bos=add_bos))
+        _TOKENS[key] = ids
+        while len(_TOKENS) > 16:
+            del _TOKENS[next(iter(_TOKENS))]
+        return list(ids)
 
     def detokenize(self, ids: list[int]) -> str:
         return self._model.detokenize(ids)
@@ -587,6 +613,9 @@ class _NumpyEngine:
     def rows(self, ids: list[int], first: int, threads: int) -> np.ndarray:
         # One pass over every position; ctransformers needs one call per row.
         return self._model.logits(ids, first).astype(np.float32)
+
+
+_TOKENS: dict[tuple, tuple[int, ...]] = {}
 
 
 @lru_cache(maxsize=8)

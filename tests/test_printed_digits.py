@@ -1,0 +1,83 @@
+"""Numbers the manual prints from the tiny model show only the digits every engine agrees on.
+
+ctransformers' avx2, avx and basic libraries and the numpy forward pass compute the same logits to about the
+third decimal, so a perplexity can differ in its second decimal from one engine to the next. Each printout
+below is computed as the manual computes it, on every engine this machine can run, and must come out the
+same on all of them and appear in the manual as printed. CI also runs every example on every engine
+(`tox -e doctest-avx2,doctest-avx,doctest-basic,doctest-numpy`); this test finds a bad digit in seconds.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from llmterms import engine, perplexity, tiny
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def engines() -> list[str]:
+    """The engines to compare: every ctransformers build this CPU runs, and the numpy forward pass."""
+    flags = engine._cpu_flags()
+    return [build for build in engine.BUILDS if engine._NEEDS[build] <= flags] + ["none"]
+
+
+def chapter_16() -> str:
+    """docs/16-how-do-i.md, "... measure perplexity?"."""
+    held_out = tiny.validation_text()[:4000]
+    lines = []
+    for quant in ("F16", "Q8_0", "Q4_0"):
+        with tiny.load(quant) as model:
+            lines.append(f"{quant} {round(perplexity.perplexity(model, held_out, context_length=128), 1)}")
+    return "\n".join(lines)
+
+
+def quantization_table() -> str:
+    """The example of llmterms.tiny.quantization_table."""
+    lines = []
+    for row in tiny.quantization_table(chunks=1):
+        size, bpw = row.file_bytes / 1e6, row.bits_per_weight
+        lines.append(f"{row.quant:5} {size:4.2f} MB {bpw:5.2f} bpw  PPL {row.perplexity:.1f}")
+    return "\n".join(lines)
+
+
+PRINTOUTS = {
+    "docs/16-how-do-i.md": chapter_16,
+    "src/llmterms/tiny/__init__.py": quantization_table,
+}
+
+
+@pytest.fixture(scope="module")
+def printed() -> dict[str, dict[str, str]]:
+    """{engine: {where: text}}, each engine chosen the way readers choose it, by the environment variable."""
+    out = {}
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(engine, "_notice", lambda text: None)  # tested in test_engine.py
+        for name in engines():
+            mp.setenv(engine.ENVIRONMENT_VARIABLE, name)
+            out[name] = {where: compute() for where, compute in PRINTOUTS.items()}
+    return out
+
+
+def test_this_machine_runs_every_build():
+    assert engines() == ["avx2", "avx", "basic", "none"], "CI needs a CPU with AVX2 to compare all engines"
+
+
+@pytest.mark.parametrize("where", PRINTOUTS)
+def test_every_engine_prints_the_same_digits(printed, where):
+    texts = {name: by_place[where] for name, by_place in printed.items()}
+    assert len(set(texts.values())) == 1, texts
+
+
+@pytest.mark.parametrize("where", PRINTOUTS)
+def test_the_manual_prints_them(printed, where):
+    source = (REPO / where).read_text(encoding="utf-8")
+    expected = printed["none"][where]
+    if where.endswith(".py"):
+        source = textwrap.dedent(source)
+        source = "\n".join(line.strip() for line in source.splitlines())
+        expected = "\n".join(line.strip() for line in expected.splitlines())
+    assert expected in source
