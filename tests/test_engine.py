@@ -474,3 +474,17 @@ def test_a_build_the_cpu_cannot_run_is_refused(monkeypatch):
     assert engine.chosen_build() == "avx2"
     monkeypatch.delenv("LLMTERMS_CTRANSFORMERS_LIB")
     assert engine.chosen_build() == "basic"
+
+
+def test_generation_samples_by_the_transformers_chain():
+    """Model.generate draws from what sampling.apply_chain gives in transformers' order, nothing of its own."""
+    from llmterms import sampling
+
+    logits = np.random.default_rng(0).normal(size=1024).astype(np.float32) * 3
+    settings = sampling.SamplerSettings(temperature=0.7, top_k=40, top_p=0.9, min_p=0.0, repeat_penalty=1.0)
+    with np.errstate(divide="ignore"):
+        chain = np.log(sampling.apply_chain(logits, settings, "transformers"))
+    ours, theirs = np.random.default_rng(5), np.random.default_rng(5)
+    drawn = [engine._choose(logits, 0.7, 40, 0.9, ours) for _ in range(200)]
+    assert drawn == [sampling.sample(chain, theirs) for _ in range(200)]
+    assert 1 < len(set(drawn)) <= 40

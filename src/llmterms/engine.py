@@ -38,6 +38,8 @@ from pathlib import Path
 
 import numpy as np
 
+from llmterms import sampling
+
 __all__ = [
     "BUILDS",
     "CHOICES",
@@ -798,17 +800,12 @@ class Model:
 
 
 def _choose(logits: np.ndarray, temperature: float, top_k: int, top_p: float, rng) -> int:
+    # The steps of llmterms.sampling in transformers' order (sampling.CHAINS): top-k and temperature
+    # commute, and top-p measures the distribution after temperature.
     if temperature <= 0:
-        return int(np.argmax(logits))
-    order = np.argsort(-logits, kind="stable")
-    if top_k > 0:
-        order = order[:top_k]
-    scaled = logits[order].astype(np.float64) / temperature
-    probs = np.exp(scaled - scaled.max())
-    probs /= probs.sum()
-    keep = int(np.searchsorted(np.cumsum(probs), top_p)) + 1
-    probs = probs[:keep] / probs[:keep].sum()
-    return int(order[rng.choice(len(probs), p=probs)])
+        return sampling.greedy(logits)
+    kept = sampling.top_p(sampling.temperature(sampling.top_k(logits, top_k), temperature), top_p)
+    return sampling.sample(kept, rng)
 
 
 def load(path, **options) -> Model:
