@@ -9,10 +9,10 @@ field ``None`` when the name does not say; it never raises. Families come from d
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
+
+from llmterms import data
 
 __all__ = ["ModelName", "families", "glossary_families", "parse_model_name"]
 
@@ -65,8 +65,7 @@ _FAMILY_FIELDS = {"aliases", "publishers", "entries", "totals", "totals_source"}
 
 @cache
 def _table() -> dict:
-    text = resources.files("llmterms").joinpath("data/families.toml").read_text(encoding="utf-8")
-    return tomllib.loads(text)
+    return data.read("families.toml")
 
 
 @cache

@@ -6,14 +6,13 @@ The map lives in ``data/options.toml``, with the source file each name was check
 
 from __future__ import annotations
 
-import os
-import tomllib
 from collections import namedtuple
 from functools import lru_cache
 
-# Named tuples rather than dataclasses, and the data file read by path rather than through
-# importlib.resources: `llmterms define` imports this module, and both of those cost more than the lookup.
-_DATA = os.path.join(os.path.dirname(__file__), "data", "options.toml")
+from llmterms import data
+
+# Named tuples rather than dataclasses: `llmterms define` imports this module, and dataclasses cost
+# more to import than the lookup (llmterms.data reads the file by path for the same reason).
 
 __all__ = [
     "GROUPS",
@@ -68,8 +67,7 @@ class Concept(namedtuple("Concept", "key label term names notes group", defaults
 
 @lru_cache(maxsize=1)
 def _data() -> dict:
-    with open(_DATA, "rb") as fh:
-        return tomllib.load(fh)
+    return data.read("options.toml")
 
 
 @lru_cache(maxsize=1)
