@@ -49,6 +49,7 @@ __all__ = [
     "chosen_build",
     "library_path",
     "load",
+    "runnable_builds",
     "validate",
 ]
 
@@ -411,6 +412,28 @@ def _check_cpu(build: str) -> None:
             f"ctransformers' {build} library needs {' and '.join(sorted(missing))}, "
             "which this CPU lacks (/proc/cpuinfo)"
         )
+
+
+def runnable_builds() -> list[str]:
+    """Return the ctransformers builds this machine can load and run, most demanding first.
+
+    A build counts when the CPU has its instructions (where ``/proc/cpuinfo`` says; elsewhere only
+    ``basic`` counts) and its library loads: on Linux on ARM the list is empty.
+
+    >>> set(runnable_builds()) <= set(BUILDS)
+    True
+    """
+    flags = _cpu_flags()
+    runnable = []
+    for build in BUILDS:
+        if not _NEEDS[build] <= flags:
+            continue
+        try:
+            _bind(library_path(build))
+        except (ImportError, OSError):
+            continue
+        runnable.append(build)
+    return runnable
 
 
 def library_path(build: str | None = None) -> Path:
