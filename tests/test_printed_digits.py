@@ -13,9 +13,10 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
+import numpy as np
 import pytest
 
-from llmterms import engine, perplexity, tiny
+from llmterms import engine, perplexity, sampling, tiny
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -33,6 +34,22 @@ def chapter_16() -> str:
         with tiny.load(quant) as model:
             lines.append(f"{quant} {round(perplexity.perplexity(model, held_out, context_length=128), 1)}")
     return "\n".join(lines)
+
+
+def chapter_09() -> str:
+    """docs/09-inference-sampling.md: the next-token probabilities and how many tokens each sampler keeps."""
+    with tiny.load() as model:
+        logits = model.logits(model.tokenize("Quantization stores"))[-1]
+        probs = [(model.detokenize([i]), p) for i, p in sampling.top(sampling.softmax(logits), n=5)]
+        cool = sampling.softmax(sampling.temperature(logits, 0.5))
+        cooler = [(model.detokenize([i]), p) for i, p in sampling.top(cool, n=3)]
+        counts = []
+        for prompt in ("Quantization stores", "Temperature"):
+            x = model.logits(model.tokenize(prompt))[-1]
+            kept = (sampling.top_k(x, 40), sampling.top_p(x, 0.95), sampling.min_p(x, 0.05))
+            k, p, m = [int(np.isfinite(k).sum()) for k in kept]
+            counts.append((k, round(p, -1), m))
+    return f"{probs}\n{cooler}\n{tuple(counts)}"
 
 
 def chapter_12() -> str:
@@ -60,6 +77,7 @@ def quantization_table() -> str:
 
 
 PRINTOUTS = {
+    "docs/09-inference-sampling.md": chapter_09,
     "docs/12-measuring.md": chapter_12,
     "docs/16-how-do-i.md": chapter_16,
     "src/llmterms/tiny/__init__.py": quantization_table,
