@@ -11,7 +11,7 @@ import gguf
 import numpy as np
 import pytest
 
-from llmterms import engine, quant_table, tiny
+from llmterms import engine, llama_gguf, quant_table, tiny
 from llmterms.engine import ModelFileError
 
 
@@ -293,15 +293,10 @@ def test_sampling_is_reproducible_with_a_seed(model):
     assert len(samples) > 1
 
 
-def runnable_builds():
-    flags = engine._cpu_flags()
-    return ["basic"] + ["avx"] * ({"avx", "f16c"} <= flags) + ["avx2"] * ("avx2" in flags)
-
-
 def test_builds_agree_on_greedy_text():
     """Logits differ in the third decimal between builds; greedy text must not."""
     texts = set()
-    for build in runnable_builds():
+    for build in engine.runnable_builds():
         with tiny.load(lib=build) as m:
             texts.add(m.generate("Quantization", max_new_tokens=24))
     assert len(texts) == 1
@@ -328,16 +323,175 @@ def test_load_is_fast():
     assert (time.perf_counter() - started) / 5 < 0.1
 
 
-def test_library_choice_reads_cpuinfo():
+def test_library_choice_reads_cpuinfo(monkeypatch):
+    monkeypatch.delenv(engine.ENVIRONMENT_VARIABLE, raising=False)
     flags = engine._cpu_flags()
     expected = "avx2" if "avx2" in flags else "avx" if {"avx", "f16c"} <= flags else "basic"
+    assert engine.chosen_build() == expected
     assert engine.library_path().parent.name == expected
     assert engine.library_path().is_file()
 
 
 def test_runnable_types_are_in_the_type_table():
     # Their block sizes come from data/quant_types.toml, checked against gguf-py in test_gguf_file.py.
-    assert len(engine._RUNNABLE_TYPES) == 12
-    for name in engine._RUNNABLE_TYPES:
+    assert len(llama_gguf._RUNNABLE_TYPES) == 12
+    for name in llama_gguf._RUNNABLE_TYPES:
         q = quant_table.quant_type(name)
         assert gguf.GGML_QUANT_SIZES[gguf.GGMLQuantizationType[name]] == (q.block_size, q.type_size)
+
+
+# -- choosing the engine ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("value", ["avx2", "avx", "basic", "none"])
+def test_the_variable_chooses_the_engine(monkeypatch, value):
+    monkeypatch.setenv("LLMTERMS_CTRANSFORMERS_LIB", value)
+    assert engine.chosen_build() == value
+
+
+@pytest.mark.parametrize("value", ["AVX2", "avx512", "numpy", " basic"])
+def test_an_unknown_value_names_the_variable(monkeypatch, value):
+    monkeypatch.setenv("LLMTERMS_CTRANSFORMERS_LIB", value)
+    with pytest.raises(ValueError, match=f"LLMTERMS_CTRANSFORMERS_LIB is {value!r}; expected one of"):
+        tiny.load()
+
+
+@pytest.mark.parametrize("build", ["avx2", "avx", "basic"])
+def test_each_build_runs_when_named(monkeypatch, build):
+    if build not in engine.runnable_builds():
+        # Shown in the summary (-ra); CI's tox -e doctest-avx2, -avx and -basic fail where a build cannot run.
+        pytest.skip(f"this machine cannot run ctransformers' {build} library")
+    monkeypatch.setenv("LLMTERMS_CTRANSFORMERS_LIB", build)
+    with tiny.load() as m:
+        assert m.engine == build
+        assert m.generate("A GGUF file", max_new_tokens=8) == ", so that is the model's"
+
+
+def test_none_runs_the_numpy_forward_pass_with_one_notice(monkeypatch, capsys):
+    monkeypatch.setenv("LLMTERMS_CTRANSFORMERS_LIB", "none")
+    monkeypatch.setattr(engine, "_noticed", set())
+    for _ in range(3):
+        with tiny.load() as m:
+            assert m.engine == "numpy"
+    err = capsys.readouterr().err
+    assert err == (
+        "llmterms: LLMTERMS_CTRANSFORMERS_LIB=none: models run on the numpy forward pass "
+        "(llmterms.forward_pass)\n"
+    )
+
+
+def foreign_library(tmp_path):
+    """ctransformers' basic library relabelled as an ARM64 one: what Linux on ARM finds in the wheel."""
+    data = bytearray(engine.library_path("basic").read_bytes())
+    if sys.platform == "linux":
+        assert data[:4] == b"\x7fELF"
+        data[18:20] = (183).to_bytes(2, "little")  # e_machine: x86-64 (62) becomes AArch64 (183)
+    else:
+        data[:4] = b"\0\0\0\0"
+    path = tmp_path / "basic" / engine.library_path("basic").name
+    path.parent.mkdir()
+    path.write_bytes(data)
+    return path
+
+
+def test_falls_back_where_no_library_loads(monkeypatch, tmp_path, capsys):
+    monkeypatch.delenv("LLMTERMS_CTRANSFORMERS_LIB", raising=False)
+    foreign = foreign_library(tmp_path)
+    monkeypatch.setattr(engine, "library_path", lambda build=None: foreign)
+    monkeypatch.setattr(engine, "_noticed", set())
+    with tiny.load() as m, tiny.load() as again:
+        assert m.engine == again.engine == "numpy"
+        assert m.generate("A GGUF file", max_new_tokens=8) == ", so that is the model's"
+    err = capsys.readouterr().err
+    assert err.startswith("llmterms: no ctransformers library loads here (OSError: ")
+    assert err.endswith("models run on the numpy forward pass (llmterms.forward_pass)\n")
+    assert err.count("\n") == 1
+
+
+def test_falls_back_where_ctransformers_is_missing(monkeypatch, capsys):
+    monkeypatch.delenv("LLMTERMS_CTRANSFORMERS_LIB", raising=False)
+    monkeypatch.setattr(engine.importlib.util, "find_spec", lambda name: None)
+    monkeypatch.setattr(engine, "_noticed", set())
+    with tiny.load() as m:
+        assert m.engine == "numpy"
+    assert "(ImportError: ctransformers is not installed)" in capsys.readouterr().err
+
+
+def test_a_named_build_that_cannot_load_is_an_error(monkeypatch, tmp_path):
+    """Asked for by name, the build must run: CI would otherwise test the fallback twice and say nothing."""
+    monkeypatch.setenv("LLMTERMS_CTRANSFORMERS_LIB", "basic")
+    foreign = foreign_library(tmp_path)
+    monkeypatch.setattr(engine, "library_path", lambda build=None: foreign)
+    with pytest.raises(OSError):
+        tiny.load()
+
+
+@pytest.fixture(scope="module")
+def numpy_model():
+    with tiny.load(lib="none") as m:
+        yield m
+
+
+@pytest.fixture(scope="module")
+def library_model():
+    if not engine.runnable_builds():
+        pytest.skip("no ctransformers library runs on this machine: nothing to compare the numpy engine with")
+    with tiny.load(lib=engine.runnable_builds()[-1]) as m:
+        yield m
+
+
+def test_numpy_engine_answers_like_the_library(numpy_model, library_model):
+    c = library_model
+    assert (numpy_model.vocab_size, numpy_model.bos_id, numpy_model.eos_id) == (
+        c.vocab_size,
+        c.bos_id,
+        c.eos_id,
+    )
+    for text in ["GGUF file", "≈ 🦙", "  two  spaces", tiny.validation_text()[:3000]]:
+        assert numpy_model.tokenize(text) == c.tokenize(text)
+        assert numpy_model.pieces(text) == c.pieces(text)
+        assert numpy_model.detokenize(c.tokenize(text)) == c.detokenize(c.tokenize(text))
+    ids = c.tokenize(tiny.validation_text()[:2000])[:200]
+    ours, theirs = numpy_model.logits(ids, first=50), c.logits(ids, first=50)
+    assert ours.shape == theirs.shape == (150, 1024) and ours.dtype == theirs.dtype == np.float32
+    assert np.abs(ours - theirs).max() < 0.05
+    for prompt in ("A GGUF file", "The KV cache", "Perplexity", "Quantization"):
+        assert numpy_model.generate(prompt, max_new_tokens=24) == c.generate(prompt, max_new_tokens=24)
+
+
+def test_numpy_engine_keeps_the_limits(numpy_model):
+    with pytest.raises(ValueError, match="exceed the context length of 256"):
+        numpy_model.logits([1] * 257)
+    with pytest.raises(ValueError, match="token ids must be between 0 and 1023"):
+        numpy_model.logits([1, 5000])
+    with tiny.load(lib="none") as m:
+        pass
+    with pytest.raises(ValueError, match="closed"):
+        m.generate("GGUF")
+
+
+def test_a_build_the_cpu_cannot_run_is_refused(monkeypatch):
+    """Loaded anyway, the library would kill the process at its first AVX2 instruction."""
+    monkeypatch.setattr(engine, "_cpu_flags", lambda: frozenset({"fpu", "sse2", "avx"}))
+    monkeypatch.setenv("LLMTERMS_CTRANSFORMERS_LIB", "avx2")
+    with pytest.raises(RuntimeError, match="avx2 library needs avx2, which this CPU lacks"):
+        tiny.load()
+    with pytest.raises(RuntimeError, match="avx library needs f16c, which this CPU lacks"):
+        tiny.load(lib="avx")
+    assert engine.chosen_build() == "avx2"
+    monkeypatch.delenv("LLMTERMS_CTRANSFORMERS_LIB")
+    assert engine.chosen_build() == "basic"
+
+
+def test_generation_samples_by_the_transformers_chain():
+    """Model.generate draws from what sampling.apply_chain gives in transformers' order, nothing of its own."""
+    from llmterms import sampling
+
+    logits = np.random.default_rng(0).normal(size=1024).astype(np.float32) * 3
+    settings = sampling.SamplerSettings(temperature=0.7, top_k=40, top_p=0.9, min_p=0.0, repeat_penalty=1.0)
+    with np.errstate(divide="ignore"):
+        chain = np.log(sampling.apply_chain(logits, settings, "transformers"))
+    ours, theirs = np.random.default_rng(5), np.random.default_rng(5)
+    drawn = [engine._choose(logits, 0.7, 40, 0.9, ours) for _ in range(200)]
+    assert drawn == [sampling.sample(chain, theirs) for _ in range(200)]
+    assert 1 < len(set(drawn)) <= 40

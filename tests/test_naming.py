@@ -4,11 +4,15 @@ Each name below is a repository (owner/name) or a file in one, as published on h
 last few are the examples of the GGUF naming convention in ggml's docs/gguf.md.
 """
 
+from pathlib import Path
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from llmterms.naming import ModelName, families, parse_model_name
+from llmterms.naming import ModelName, families, glossary_families, parse_model_name
+
+REPO = Path(__file__).resolve().parents[1]
 
 B = 10**9
 
@@ -339,3 +343,56 @@ def test_gguf_type_component():
     assert parse_model_name("Llama-2-7b-chat-hf-LoRA-F16.gguf").kind == "lora"
     assert parse_model_name("Llama-3-8B-v1.0-vocab.gguf").kind == "vocab"
     assert parse_model_name("Llama-3-8B-Instruct-Q4_K_M.gguf").kind is None
+
+
+def glossary_family_terms() -> set[str]:
+    """The term of every entry in glossary/families/, read from its front matter."""
+    import yaml
+
+    terms = set()
+    for path in sorted((REPO / "glossary" / "families").glob("*.md")):
+        front_matter = path.read_text(encoding="utf-8").split("---\n")[1]
+        terms.add(yaml.safe_load(front_matter)["term"])
+    return terms
+
+
+def test_every_glossary_entry_about_families_is_listed_once():
+    """A new family entry must be added to data/families.toml (or to its kinds), and nothing listed there is gone."""
+    assert set(glossary_families()) == glossary_family_terms()
+
+
+@pytest.mark.parametrize("term", sorted(t for t, family in glossary_families().items() if family))
+def test_the_parser_recognises_every_family_in_the_glossary(term):
+    assert parse_model_name(term).family == glossary_families()[term]
+
+
+@pytest.mark.parametrize(
+    ("name", "family"),
+    [
+        ("EleutherAI/gpt-neox-20b", "gpt-neox"),
+        ("EleutherAI/pythia-1.4b-deduped", "pythia"),
+        ("bigscience/bloom-7b1", "bloom"),
+        ("bigscience/bloomz-560m", "bloom"),
+        ("EleutherAI/gpt-j-6b", "gpt-j"),
+        ("mosaicml/mpt-7b-instruct", "mpt"),
+        ("openai-community/gpt2-medium", "gpt-2"),
+        ("google/flan-t5-xl", "t5"),
+        ("google-bert/bert-base-uncased", "bert"),
+        ("chavinlo/gpt4-x-alpaca", "alpaca"),
+    ],
+)
+def test_earlier_families(name, family):
+    assert parse_model_name(name).family == family
+
+
+def test_a_bad_families_table_names_the_family_and_field(monkeypatch):
+    from llmterms import naming
+
+    monkeypatch.setattr(naming, "_table", lambda: {"llama": {"aliases": ["llama"], "alias": ["x"]}})
+    naming._families.cache_clear()
+    try:
+        with pytest.raises(ValueError, match=r"data/families.toml: \[llama\] has unknown field 'alias'"):
+            naming.families()
+    finally:
+        monkeypatch.undo()
+        naming._families.cache_clear()

@@ -130,3 +130,23 @@ def test_dynamic_ntk_alpha_follows_transformers():
     assert math.isclose(rope.dynamic_ntk_alpha(int(4096 * 1.75), 4096, 4.0), 4.0)
     with pytest.raises(ValueError):
         rope.dynamic_ntk_alpha(0, 4096, 2.0)
+
+
+def test_option_names_come_from_the_options_table():
+    """Every name the writers emit and parse_option reads is a spelling in data/options.toml."""
+    from llmterms import options
+
+    spellings = {
+        n.lstrip("-").replace("-", "_").lower()
+        for c in options.concepts()
+        if c.group == "rope"
+        for names in c.names.values()
+        for n in names
+    }
+    for key in rope._OPTIONS:
+        assert key in spellings or key == "factor", key
+    setting = rope.RopeScaling("yarn", factor=4.0, original_context=4096, beta_fast=16.0, beta_slow=2.0)
+    written = set(setting.to_llamacpp()) | set(setting.to_hf()) | set(setting.to_hf()["rope_scaling"])
+    written |= set(rope.RopeScaling("ntk", alpha=2.0).to_exllamav2()) | set(rope.RopeScaling().to_webui())
+    normal = {n.lstrip("-").replace("-", "_").lower() for n in written}
+    assert normal - spellings == {"rope_type", "factor"}  # the keys inside rope_scaling's value

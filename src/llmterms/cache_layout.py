@@ -13,14 +13,13 @@ from __future__ import annotations
 
 import json
 import re
-import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from llmterms import data
 from llmterms.shape import Architecture
 
 __all__ = [
@@ -123,8 +122,7 @@ class Layout:
 
 @cache
 def _patterns() -> dict[str, dict]:
-    text = resources.files("llmterms").joinpath("data/attention_patterns.toml").read_text(encoding="utf-8")
-    return tomllib.loads(text)
+    return data.read("attention_patterns.toml")
 
 
 def _swa_flags(arch: str, n_layer: int, window: int | None, pattern: Any) -> tuple[list[bool], int]:
@@ -424,8 +422,7 @@ def from_architecture(arch: Architecture) -> Layout:
 
 @cache
 def _preset_table() -> dict[str, dict]:
-    text = resources.files("llmterms").joinpath("data/model_configs.toml").read_text(encoding="utf-8")
-    return tomllib.loads(text)
+    return data.read("model_configs.toml")
 
 
 def presets() -> list[str]:

@@ -4,15 +4,21 @@ ctransformers 0.2.27 bundles a llama.cpp from September 2023.  Three of its habi
 use directly, and this module works around each:
 
 - A malformed GGUF file crashes the whole Python process (a segmentation fault, not an exception).
-  :func:`validate` therefore checks every count, length, offset and shape against the file's size
-  before the C library sees the file, and raises :class:`ModelFileError` instead.
+  :func:`llmterms.llama_gguf.validate` therefore checks every count, length, offset and shape against
+  the file's size before the C library sees the file, and raises :class:`ModelFileError` instead.
 - Its ``LLM.tokenize`` allocates one slot per *character* while the C side writes one integer per
   *token*; text that falls back to byte tokens (most non-ASCII text) has more tokens than characters
   and overruns the heap.  ``LLM.__call__`` and ``LLM.generate`` tokenize the same way.  This module
   never uses the ``LLM`` class: it binds the C functions itself and sizes the token buffer by the
   UTF-8 byte count, which bounds the number of tokens.
 - Without an explicit library path, every load runs a CPU-detection subprocess (about a second).
-  :func:`library_path` reads ``/proc/cpuinfo`` once instead.
+  :func:`chosen_build` reads ``/proc/cpuinfo`` once instead.
+
+The environment variable ``LLMTERMS_CTRANSFORMERS_LIB`` (:data:`ENVIRONMENT_VARIABLE`) chooses the
+library: ``avx2``, ``avx`` or ``basic``, or ``none`` to run models on the numpy forward pass of
+:mod:`llmterms.forward_pass` instead.  The numpy pass also takes over, with a one-line notice on
+standard error, where the variable is unset and no ctransformers library loads (ctransformers 0.2.27
+ships x86-64 libraries only for Linux and Windows, so Linux on ARM has none).
 
 The C interface exposes only the logits of the last evaluated position, so :meth:`Model.logits`
 evaluates one position at a time.
@@ -22,265 +28,136 @@ from __future__ import annotations
 
 import ctypes
 import importlib.util
+import os
 import sys
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import numpy as np
 
-from llmterms import gguf_file
-from llmterms.gguf_file import GGUFError
+from llmterms import sampling
 
-__all__ = ["Model", "ModelFileError", "library_path", "load", "validate"]
-
-
-#: A model file that is not a GGUF file this loader can run safely: the one error type of the GGUF walker,
-#: carrying the path, the problem and, where known, the offset, field and value.
-ModelFileError = GGUFError
-
-
-# -- Validation -------------------------------------------------------------------------------------
-
-_MAX_CONTEXT = 1 << 20
-# Tensor types the bundled llama.cpp can compute with (ggml's types as of September 2023). Newer types
-# (IQ*, BF16, ...) postdate it.
-_RUNNABLE_TYPES = {
-    "F32",
-    "F16",
-    "Q4_0",
-    "Q4_1",
-    "Q5_0",
-    "Q5_1",
-    "Q8_0",
-    "Q2_K",
-    "Q3_K",
-    "Q4_K",
-    "Q5_K",
-    "Q6_K",
-}
+__all__ = [
+    "BUILDS",
+    "CHOICES",
+    "ENVIRONMENT_VARIABLE",
+    "Model",
+    "ModelFileError",
+    "chosen_build",
+    "library_path",
+    "load",
+    "runnable_builds",
+    "validate",
+]
 
 
-# The metadata llama.cpp reads, with the (type, item type) it assumes.
-_STRING, _ARRAY = gguf_file.STRING, gguf_file.ARRAY
-_U32, _F32 = (4, None), (6, None)
-_KEY_TYPES = {
-    "general.architecture": (_STRING, None),
-    "general.alignment": _U32,
-    "general.file_type": _U32,
-    "llama.context_length": _U32,
-    "llama.embedding_length": _U32,
-    "llama.block_count": _U32,
-    "llama.feed_forward_length": _U32,
-    "llama.rope.dimension_count": _U32,
-    "llama.attention.head_count": _U32,
-    "llama.attention.head_count_kv": _U32,
-    "llama.attention.layer_norm_rms_epsilon": _F32,
-    "llama.rope.freq_base": _F32,
-    "llama.rope.scale_linear": _F32,
-    "tokenizer.ggml.model": (_STRING, None),
-    "tokenizer.ggml.tokens": (_ARRAY, _STRING),
-    "tokenizer.ggml.scores": (_ARRAY, 6),
-    "tokenizer.ggml.token_type": (_ARRAY, 5),
-    "tokenizer.ggml.bos_token_id": _U32,
-    "tokenizer.ggml.eos_token_id": _U32,
-    "tokenizer.ggml.unknown_token_id": _U32,
-    "tokenizer.ggml.separator_token_id": _U32,
-    "tokenizer.ggml.padding_token_id": _U32,
-}
-_BYTE_TOKEN = 6  # token_type of the <0xNN> pieces
+from llmterms.llama_gguf import (  # re-exported: the engine validates first
+    MAX_CONTEXT,
+    ModelFileError,
+    validate,
+)
+
+# -- Choosing the engine ----------------------------------------------------------------------------
+
+#: The environment variable that chooses ctransformers' CPU library, or ``none`` for the numpy forward pass.
+ENVIRONMENT_VARIABLE = "LLMTERMS_CTRANSFORMERS_LIB"
+#: ctransformers 0.2.27's CPU libraries, most demanding first: AVX2; AVX with F16C; neither.
+BUILDS = ("avx2", "avx", "basic")
+#: What :data:`ENVIRONMENT_VARIABLE` may be set to.
+CHOICES = (*BUILDS, "none")
 
 
-def _read_layout(f: gguf_file.GGUFFile) -> tuple[dict, list]:
-    """Check what the walker leaves to each reader: the key types llama.cpp assumes, runnable tensors."""
-    fields: dict = {}
-    for key, (value_type, item_type) in f.types.items():
-        expected = _KEY_TYPES.get(key)
-        if expected is not None and expected != (value_type, item_type):
-            # llama.cpp reads these keys through typed accessors that do not check the type.
-            raise ModelFileError(
-                f.path,
-                f"metadata key {key} has type {(value_type, item_type)}, expected {expected}",
-                field=key,
-                value=(value_type, item_type),
-            )
-        if item_type == _ARRAY:
-            raise ModelFileError(
-                f.path, f"{key} is an array of arrays, which llama models never use", field=key
-            )
-        # The vocabulary's three arrays are read whole; other long arrays stay unread.
-        fields[key] = f.array(key) if key in _TOKENIZER_ARRAYS else f.metadata[key]
-    tensors = []
-    for t in f.tensors:
-        if t.type_name not in _RUNNABLE_TYPES:
-            raise ModelFileError(
-                f.path,
-                f"tensor {t.name} has type {t.ggml_type}, which the bundled llama.cpp cannot run",
-                field=t.name,
-                value=t.ggml_type,
-            )
-        if 0 in t.dims:
-            raise ModelFileError(
-                f.path, f"tensor {t.name} has shape {list(t.dims)}, with no elements", field=t.name
-            )
-        tensors.append((t.name, list(t.dims), t.ggml_type, t.offset))
-    return fields, tensors
+def chosen_build() -> str:
+    """Return the engine to run models on: ``LLMTERMS_CTRANSFORMERS_LIB`` if set, else the CPU's best build.
 
+    Without the variable the choice follows ctransformers' own rule (AVX2, else AVX with F16C, else
+    neither) but reads the CPU flags from ``/proc/cpuinfo`` instead of starting a subprocess; where that
+    file does not exist (macOS, Windows) it is ``basic``.  ``none`` means the numpy forward pass.
 
-_TOKENIZER_ARRAYS = ("tokenizer.ggml.tokens", "tokenizer.ggml.scores", "tokenizer.ggml.token_type")
-
-
-def _check_llama(fields, tensors, path) -> dict:
-    """Check the metadata and tensor shapes a llama model needs; return the hyperparameters."""
-
-    def fail(problem):
-        raise ModelFileError(path, problem)
-
-    def field(key):
-        if key not in fields:
-            fail(f"metadata key {key} is missing")
-        return fields[key]
-
-    if field("general.architecture") != "llama":
-        fail(f"architecture is {fields['general.architecture']!r}; this loader runs only 'llama'")
-    if field("tokenizer.ggml.model") != "llama":
-        fail(
-            f"tokenizer is {fields['tokenizer.ggml.model']!r}; this loader runs only SentencePiece ('llama')"
-        )
-    tokens = field("tokenizer.ggml.tokens")
-    vocab_size = len(tokens)
-    for key in ("tokenizer.ggml.scores", "tokenizer.ggml.token_type"):
-        # llama.cpp reads one entry per token without checking the length.
-        if len(field(key)) != vocab_size:
-            fail(f"{key} has {len(fields[key])} entries for {vocab_size} tokens")
-    ids = {token: i for i, token in enumerate(tokens)}
-    # llama.cpp looks byte pieces up with a throwing std::map::at: a missing one aborts the process.
-    missing = [f"<0x{b:02X}>" for b in range(256) if f"<0x{b:02X}>" not in ids]
-    if missing:
-        fail(f"the vocabulary lacks the byte pieces {missing[0]} ... that byte fallback needs")
-    for i, token_type in enumerate(fields["tokenizer.ggml.token_type"]):
-        if token_type == _BYTE_TOKEN and not (len(tokens[i]) == 6 and tokens[i].startswith("<0x")):
-            fail(f"token {i} is typed as a byte but reads {tokens[i]!r}")
-    for key in ("bos_token_id", "eos_token_id", "unknown_token_id", "separator_token_id", "padding_token_id"):
-        token_id = fields.get(f"tokenizer.ggml.{key}", 0)
-        if token_id >= vocab_size:
-            fail(f"tokenizer.ggml.{key} is {token_id}, outside the vocabulary of {vocab_size}")
-    hp = {
-        "vocab_size": vocab_size,
-        "hidden_size": field("llama.embedding_length"),
-        "n_layers": field("llama.block_count"),
-        "intermediate_size": field("llama.feed_forward_length"),
-        "n_heads": field("llama.attention.head_count"),
-        "n_kv_heads": fields.get("llama.attention.head_count_kv", fields.get("llama.attention.head_count")),
-        "context": field("llama.context_length"),
-    }
-    hidden_size, n_heads, n_kv_heads = hp["hidden_size"], hp["n_heads"], hp["n_kv_heads"]
-    if not (n_heads and n_kv_heads and hidden_size % n_heads == 0 and n_heads % n_kv_heads == 0):
-        fail(f"{n_heads} heads and {n_kv_heads} key/value heads do not divide {hidden_size} evenly")
-    head_dim = hidden_size // n_heads
-    if fields.get("llama.rope.dimension_count", head_dim) != head_dim:
-        fail(
-            f"llama.rope.dimension_count is {fields['llama.rope.dimension_count']}, "
-            f"not the head size {head_dim}"
-        )
-    if not 1 <= hp["context"] <= _MAX_CONTEXT:
-        fail(f"llama.context_length is {hp['context']}, outside 1 to {_MAX_CONTEXT}")
-    # Each layer has nine tensors, so the file's own tensor list bounds the layer count; checking it first
-    # keeps a forged block_count from driving the loop below.
-    most = (len(tensors) - 2) // 9
-    if not 1 <= hp["n_layers"] <= most:
-        fail(f"llama.block_count is {hp['n_layers']}, but the file has tensors for at most {most} layers")
-    kv_dim = head_dim * n_kv_heads
-    expected = {
-        "token_embd.weight": [hidden_size, vocab_size],
-        "output_norm.weight": [hidden_size],
-        "output.weight": [hidden_size, vocab_size],
-    }
-    for i in range(hp["n_layers"]):
-        expected |= {
-            f"blk.{i}.attn_norm.weight": [hidden_size],
-            f"blk.{i}.attn_q.weight": [hidden_size, hidden_size],
-            f"blk.{i}.attn_k.weight": [hidden_size, kv_dim],
-            f"blk.{i}.attn_v.weight": [hidden_size, kv_dim],
-            f"blk.{i}.attn_output.weight": [hidden_size, hidden_size],
-            f"blk.{i}.ffn_norm.weight": [hidden_size],
-            f"blk.{i}.ffn_gate.weight": [hidden_size, hp["intermediate_size"]],
-            f"blk.{i}.ffn_up.weight": [hidden_size, hp["intermediate_size"]],
-            f"blk.{i}.ffn_down.weight": [hp["intermediate_size"], hidden_size],
-        }
-    shapes = {name: shape for name, shape, _, _ in tensors}
-    for name, shape in expected.items():
-        if name not in shapes:
-            fail(f"tensor {name} is missing")
-        if shapes[name] != shape:
-            fail(f"tensor {name} has shape {shapes[name]}, expected {shape}")
-    hp["tokens"] = tuple(tokens)
-    return hp
-
-
-def validate(path) -> dict:
-    """Check that *path* is a GGUF llama model the bundled llama.cpp can load; return its shape.
-
-    >>> from llmterms import tiny
-    >>> shape = validate(tiny.path())
-    >>> shape["vocab_size"], shape["hidden_size"], shape["n_layers"], shape["n_heads"], shape["n_kv_heads"]
-    (1024, 128, 4, 4, 2)
-
-    Anything else raises :class:`ModelFileError`, which names the file and the problem:
-
-    >>> import tempfile, pathlib
-    >>> bad = pathlib.Path(tempfile.mkdtemp()) / "bad.gguf"
-    >>> _ = bad.write_bytes(b"GGUF" + (7).to_bytes(4, "little") + bytes(16))
-    >>> validate(bad)
+    >>> from unittest import mock
+    >>> with mock.patch.dict("os.environ", {"LLMTERMS_CTRANSFORMERS_LIB": "basic"}):
+    ...     chosen_build()
+    'basic'
+    >>> with mock.patch.dict("os.environ", {"LLMTERMS_CTRANSFORMERS_LIB": "sse"}):
+    ...     chosen_build()
     Traceback (most recent call last):
     ...
-    llmterms.gguf_file.GGUFError: .../bad.gguf: GGUF version 7 is not supported (supported: 2, 3)
+    ValueError: LLMTERMS_CTRANSFORMERS_LIB is 'sse'; expected one of avx2, avx, basic, none
     """
-    path = Path(path)
-    if not path.is_file():
-        raise ModelFileError(path, "no such file")
-    # The bundled llama.cpp reads only little-endian files.
-    with gguf_file.GGUFFile(path, little_endian_only=True) as f:
-        fields, tensors = _read_layout(f)
-    return _check_llama(fields, tensors, path)
+    value = os.environ.get(ENVIRONMENT_VARIABLE, "")
+    if value:
+        if value not in CHOICES:
+            raise ValueError(f"{ENVIRONMENT_VARIABLE} is {value!r}; expected one of {', '.join(CHOICES)}")
+        return value
+    flags = _cpu_flags()
+    return next(build for build in BUILDS if _NEEDS[build] <= flags)
 
 
-# -- The C library ----------------------------------------------------------------------------------
+# The CPU flags each build needs, by ctransformers' own rule (ctransformers/lib.py, find_library).
+_NEEDS = {"avx2": {"avx2"}, "avx": {"avx", "f16c"}, "basic": set()}
 
 
-@cache
+def _check_cpu(build: str) -> None:
+    missing = _NEEDS.get(build, set()) - _cpu_flags()
+    if _cpu_flags() and missing:
+        # The library would load, then stop the whole process at its first illegal instruction.
+        raise RuntimeError(
+            f"ctransformers' {build} library needs {' and '.join(sorted(missing))}, "
+            "which this CPU lacks (/proc/cpuinfo)"
+        )
+
+
+def runnable_builds() -> list[str]:
+    """Return the ctransformers builds this machine can load and run, most demanding first.
+
+    A build counts when the CPU has its instructions (where ``/proc/cpuinfo`` says; elsewhere only
+    ``basic`` counts) and its library loads: on Linux on ARM the list is empty.
+
+    >>> set(runnable_builds()) <= set(BUILDS)
+    True
+    """
+    flags = _cpu_flags()
+    runnable = []
+    for build in BUILDS:
+        if not _NEEDS[build] <= flags:
+            continue
+        try:
+            _bind(library_path(build))
+        except (ImportError, OSError):
+            continue
+        runnable.append(build)
+    return runnable
+
+
 def library_path(build: str | None = None) -> Path:
-    """Return the ctransformers CPU library for this machine (or for *build*: avx2, avx or basic).
-
-    The choice follows ctransformers' own rule (AVX2, else AVX with F16C, else neither) but reads the
-    CPU flags from ``/proc/cpuinfo`` instead of starting a subprocess.
+    """Return the file of ctransformers' CPU library *build* (avx2, avx, basic; default :func:`chosen_build`).
 
     >>> library_path("basic").parent.name
     'basic'
-    >>> library_path().parent.name in ("avx2", "avx", "basic")
-    True
     """
+    build = build or chosen_build()
+    if build not in BUILDS:
+        raise ValueError(f"build must be one of {', '.join(BUILDS)}, not {build!r}")
     spec = importlib.util.find_spec("ctransformers")
     if spec is None or not spec.submodule_search_locations:
         raise ImportError("ctransformers is not installed")
     lib_dir = Path(next(iter(spec.submodule_search_locations))) / "lib"
-    if build is None:
-        flags = _cpu_flags()
-        build = "avx2" if "avx2" in flags else "avx" if {"avx", "f16c"} <= flags else "basic"
     name = {"linux": "libctransformers.so", "darwin": "libctransformers.dylib"}.get(
         sys.platform, "ctransformers.dll"
     )
     return lib_dir / build / name
 
 
-def _cpu_flags() -> set[str]:
+@cache
+def _cpu_flags() -> frozenset[str]:
     try:
         text = Path("/proc/cpuinfo").read_text()
     except OSError:
-        return set()  # not Linux: fall back to the build that needs no special instructions
+        return frozenset()  # not Linux: fall back to the build that needs no special instructions
     for line in text.splitlines():
         if line.startswith("flags"):
-            return set(line.partition(":")[2].split())
-    return set()
+            return frozenset(line.partition(":")[2].split())
+    return frozenset()
 
 
 class _Config(ctypes.Structure):
@@ -315,31 +192,183 @@ def _bind(lib_path: Path):
     return lib
 
 
+_noticed: set[str] = set()
+
+
+def _notice(text: str) -> None:
+    # Once per process and reason: a doctest suite loads the model hundreds of times.
+    if text not in _noticed:
+        _noticed.add(text)
+        print(f"llmterms: {text}", file=sys.stderr)
+
+
+def _open_engine(path: Path, context_length: int, lib):
+    """Open *path* in the engine *lib* names (a build, ``none``, a library file, or None for the default)."""
+    if lib is None:
+        build = chosen_build()
+        _check_cpu(build)
+        if build == "none":
+            _notice(
+                f"{ENVIRONMENT_VARIABLE}=none: models run on the numpy forward pass (llmterms.forward_pass)"
+            )
+            return _NumpyEngine(path)
+        try:
+            library = _bind(library_path(build))
+        except (ImportError, OSError) as error:
+            if os.environ.get(ENVIRONMENT_VARIABLE):
+                raise  # asked for by name: a failure is the answer, not a reason to fall back
+            # Linux on ARM and other platforms ctransformers has no library for.
+            _notice(
+                f"no ctransformers library loads here ({type(error).__name__}: {error}); "
+                "models run on the numpy forward pass (llmterms.forward_pass)"
+            )
+            return _NumpyEngine(path)
+        return _LibraryEngine(library, build, path, context_length)
+    if lib == "none":
+        return _NumpyEngine(path)
+    _check_cpu(lib)
+    lib_file = library_path(lib) if lib in BUILDS else Path(lib)
+    return _LibraryEngine(_bind(lib_file), str(lib), path, context_length)
+
+
+class _LibraryEngine:
+    """A model inside ctransformers' C library: it keeps the KV cache and exposes the last logits."""
+
+    def __init__(self, library, name: str, path: Path, context_length: int):
+        self.name, self._lib = name, library
+        config = _Config(context_length=context_length, gpu_layers=0, mmap=True, mlock=False)
+        self._llm = library.ctransformers_llm_create(str(path).encode(), b"gguf", config)
+        if not self._llm:
+            raise ModelFileError(path, "llama.cpp refused to load it")
+        self.vocab_size = library.ctransformers_llm_vocab_size(self._llm)
+        self.bos_id = library.ctransformers_llm_bos_token_id(self._llm)
+        self.eos_id = library.ctransformers_llm_eos_token_id(self._llm)
+
+    def close(self) -> None:
+        llm, self._llm = self._llm, None
+        if llm:
+            self._lib.ctransformers_llm_delete(llm)
+
+    def tokenize(self, data: bytes, add_bos: bool) -> list[int]:
+        # A SentencePiece tokenizer with byte fallback emits at most one token per byte, plus the
+        # leading-space piece and BOS: the byte count bounds the buffer (the characters do not).
+        buffer = (ctypes.c_int * (len(data) + 8))()
+        n = self._lib.ctransformers_llm_tokenize(self._llm, data, add_bos, buffer)
+        return list(buffer[:n])
+
+    def detokenize(self, ids: list[int]) -> str:
+        data = b"".join(self._lib.ctransformers_llm_detokenize(self._llm, i) or b"" for i in ids)
+        text = data.decode("utf-8", errors="replace")
+        # llama.cpp puts a space before the text when it tokenizes it; take it back off.
+        if ids[:1] == [self.bos_id] and text.startswith(" "):
+            text = text[1:]
+        return text
+
+    def eval(self, ids: list[int], n_past: int, threads: int) -> np.ndarray:
+        array = (ctypes.c_int * len(ids))(*ids)
+        if not self._lib.ctransformers_llm_batch_eval(self._llm, array, len(ids), n_past, len(ids), threads):
+            raise RuntimeError("llama.cpp failed to evaluate the tokens")
+        size = self._lib.ctransformers_llm_logits_size(self._llm)
+        data = self._lib.ctransformers_llm_logits_data(self._llm)
+        return np.ctypeslib.as_array(data, shape=(size,))[-self.vocab_size :].copy()
+
+    def rows(self, ids: list[int], first: int, threads: int) -> np.ndarray:
+        # The C interface exposes only the last position's logits: one call per returned row.
+        rows = np.empty((len(ids) - first, self.vocab_size), dtype=np.float32)
+        if first:
+            self.eval(ids[:first], 0, threads)
+        for row, position in enumerate(range(first, len(ids))):
+            rows[row] = self.eval([ids[position]], position, threads)
+        return rows
+
+
+class _NumpyEngine:
+    """A model in :class:`llmterms.forward_pass.ReferenceModel`, for where no ctransformers library loads.
+
+    Its logits agree with ctransformers' to about 0.005 for F16 weights; for quantized weights it does
+    not round the activations to 8 bits as ggml does, so they differ more (see the tests).
+    """
+
+    name = "numpy"
+
+    def __init__(self, path: Path):
+        from llmterms.forward_pass import ReferenceModel  # numpy only: ctransformers' users never pay for it
+
+        stat = path.stat()
+        weights, shape, vocabulary = _numpy_weights(path.resolve(), stat.st_size, stat.st_mtime_ns)
+        self._model = ReferenceModel(weights, shape, vocabulary)
+        self._vocabulary_key = (tuple(vocabulary.pieces), tuple(vocabulary.scores), vocabulary.bos_id)
+        self.vocab_size = self._model.vocab_size
+        self.bos_id = self._model.vocabulary.bos_id
+        self.eos_id = self._model.vocabulary.eos_id
+
+    def close(self) -> None:
+        self._model = None
+
+    def tokenize(self, data: bytes, add_bos: bool) -> list[int]:
+        # The Python tokenizer takes tens of microseconds per character; perplexity examples tokenize one
+        # long text once per quantization type, so the most recent results are kept, per vocabulary.
+        key = (self._vocabulary_key, data, add_bos)
+        ids = _TOKENS.pop(key, None)
+        if ids is None:
+            ids = tuple(self._model.tokenize(data.decode("utf-8"), add_bos=add_bos))
+        _TOKENS[key] = ids
+        while len(_TOKENS) > 16:
+            del _TOKENS[next(iter(_TOKENS))]
+        return list(ids)
+
+    def detokenize(self, ids: list[int]) -> str:
+        return self._model.detokenize(ids)
+
+    def eval(self, ids: list[int], n_past: int, threads: int) -> np.ndarray:
+        if n_past == 0:
+            self._model.reset()
+        elif n_past != self._model.cache.length:
+            # Model only ever appends to its sequence or starts a new one.
+            raise RuntimeError(f"cannot evaluate at position {n_past} after {self._model.cache.length}")
+        return self._model.forward(ids)[-1].astype(np.float32)
+
+    def rows(self, ids: list[int], first: int, threads: int) -> np.ndarray:
+        # One pass over every position; ctransformers needs one call per row.
+        return self._model.logits(ids, first).astype(np.float32)
+
+
+_TOKENS: dict[tuple, tuple[int, ...]] = {}
+
+
+@lru_cache(maxsize=8)
+def _numpy_weights(path: Path, size: int, mtime_ns: int):
+    # Reading and dequantizing takes about 0.3 s, and a doctest suite loads the same files hundreds of
+    # times; the size and modification time in the key make a rewritten file a new entry.
+    from llmterms.forward_pass import ReferenceModel
+
+    model = ReferenceModel.from_gguf(path)
+    # float64: the forward pass multiplies by float64 scalars, which NumPy 2 promotes to float64 arrays,
+    # so float32 weights would be converted at every product (twice as slow, the same digits to 1e-5).
+    weights = {name: np.asarray(w, dtype=np.float64) for name, w in model.weights.items()}
+    return weights, model.shape, model.vocabulary
+
+
 # -- The model --------------------------------------------------------------------------------------
 
 
 class Model:
-    """A validated GGUF llama model running in ctransformers' llama.cpp; see :func:`load`."""
+    """A validated GGUF llama model run by ctransformers' llama.cpp, or by numpy; see :func:`load`."""
 
     def __init__(self, path, *, context_length=None, threads=1, lib=None):
         shape = validate(path)
         self.path = Path(path)
         self.context_length = int(context_length or shape["context"])
-        if not 1 <= self.context_length <= _MAX_CONTEXT:
-            raise ValueError(
-                f"context_length must be between 1 and {_MAX_CONTEXT}, not {self.context_length}"
-            )
+        if not 1 <= self.context_length <= MAX_CONTEXT:
+            raise ValueError(f"context_length must be between 1 and {MAX_CONTEXT}, not {self.context_length}")
         self.threads = int(threads)
         self._pieces = shape["tokens"]
-        lib_file = library_path(lib) if lib in (None, "avx2", "avx", "basic") else Path(lib)
-        self._lib = _bind(lib_file)
-        config = _Config(context_length=self.context_length, gpu_layers=0, mmap=True, mlock=False)
-        self._llm = self._lib.ctransformers_llm_create(str(self.path).encode(), b"gguf", config)
-        if not self._llm:
-            raise ModelFileError(self.path, "llama.cpp refused to load it")
-        self.vocab_size = self._lib.ctransformers_llm_vocab_size(self._llm)
-        self.bos_id = self._lib.ctransformers_llm_bos_token_id(self._llm)
-        self.eos_id = self._lib.ctransformers_llm_eos_token_id(self._llm)
+        self._engine = _open_engine(self.path, self.context_length, lib)
+        #: What runs the model: a ctransformers build (avx2, avx, basic), a library file, or ``numpy``.
+        self.engine = self._engine.name
+        self.vocab_size = self._engine.vocab_size
+        self.bos_id = self._engine.bos_id
+        self.eos_id = self._engine.eos_id
 
     def __repr__(self):
         return f"<Model {self.path.name} vocab={self.vocab_size} context={self.context_length}>"
@@ -354,7 +383,7 @@ class Model:
         self.close()
 
     def close(self) -> None:
-        """Free the model's memory in the C library; the object cannot be used afterwards.
+        """Free the model's memory; the object cannot be used afterwards.
 
         >>> from llmterms import tiny
         >>> model = tiny.load()
@@ -364,14 +393,14 @@ class Model:
         ...
         ValueError: the model is closed
         """
-        llm, self._llm = getattr(self, "_llm", None), None
-        if llm:
-            self._lib.ctransformers_llm_delete(llm)
+        engine, self._engine = getattr(self, "_engine", None), None
+        if engine is not None:
+            engine.close()
 
     def _handle(self):
-        if not self._llm:
+        if self._engine is None:
             raise ValueError("the model is closed")
-        return self._llm
+        return self._engine
 
     def tokenize(self, text: str, add_bos: bool = True) -> list[int]:
         """Split *text* into token ids, the way llama.cpp does, with BOS first unless told otherwise.
@@ -382,15 +411,11 @@ class Model:
         ...     ids[0] == model.bos_id, len(ids)
         (True, 3)
         """
-        handle = self._handle()
+        engine = self._handle()
         data = text.encode("utf-8")
         if b"\0" in data:
             raise ValueError("text contains a NUL character, which the C interface would cut the text at")
-        # A SentencePiece tokenizer with byte fallback emits at most one token per byte, plus the
-        # leading-space piece and BOS: the byte count bounds the buffer (the characters do not).
-        buffer = (ctypes.c_int * (len(data) + 8))()
-        n = self._lib.ctransformers_llm_tokenize(handle, data, add_bos, buffer)
-        return list(buffer[:n])
+        return engine.tokenize(data, add_bos)
 
     def pieces(self, text: str) -> list[str]:
         """Show how *text* is split: the vocabulary entry of each token, without BOS.
@@ -415,40 +440,27 @@ class Model:
         ...     model.detokenize(model.tokenize("Ünïcödé ≈ 🙂"))
         'Ünïcödé ≈ 🙂'
         """
-        handle = self._handle()
-        ids = list(ids)
-        data = b"".join(self._lib.ctransformers_llm_detokenize(handle, int(i)) or b"" for i in ids)
-        text = data.decode("utf-8", errors="replace")
-        # llama.cpp puts a space before the text when it tokenizes it; take it back off.
-        if ids[:1] == [self.bos_id] and text.startswith(" "):
-            text = text[1:]
-        return text
+        return self._handle().detokenize([int(i) for i in ids])
 
-    def _eval(self, ids, n_past: int) -> None:
-        handle = self._handle()
+    def _check(self, ids, n_past: int) -> None:
         if n_past + len(ids) > self.context_length:
             # The C side would silently overwrite the last positions instead of failing.
             raise ValueError(f"{n_past + len(ids)} tokens exceed the context length of {self.context_length}")
         if any(not 0 <= i < self.vocab_size for i in ids):
             raise ValueError(f"token ids must be between 0 and {self.vocab_size - 1}")
-        array = (ctypes.c_int * len(ids))(*ids)
-        if not self._lib.ctransformers_llm_batch_eval(
-            handle, array, len(ids), n_past, len(ids), self.threads
-        ):
-            raise RuntimeError("llama.cpp failed to evaluate the tokens")
 
-    def _last_logits(self) -> np.ndarray:
-        handle = self._handle()
-        size = self._lib.ctransformers_llm_logits_size(handle)
-        data = self._lib.ctransformers_llm_logits_data(handle)
-        return np.ctypeslib.as_array(data, shape=(size,))[-self.vocab_size :].copy()
+    def _eval(self, ids, n_past: int) -> np.ndarray:
+        """Evaluate *ids* after the first *n_past* positions; return the logits after the last one."""
+        engine = self._handle()
+        self._check(ids, n_past)
+        return engine.eval(ids, n_past, self.threads)
 
     def logits(self, ids, first: int = 0) -> np.ndarray:
         """Return the logits at positions *first* onwards of *ids*: shape (len(ids) - first, vocab_size).
 
-        Row *i* scores every candidate for the token after ``ids[first + i]``.  The C interface
-        only exposes the last position's logits, so each returned row costs one call that
-        evaluates one token against the KV cache; the tokens before *first* go in a single call.
+        Row *i* scores every candidate for the token after ``ids[first + i]``.  ctransformers' C
+        interface only exposes the last position's logits, so there each returned row costs one call
+        that evaluates one token against the KV cache; the tokens before *first* go in a single call.
 
         >>> from llmterms import tiny
         >>> with tiny.load() as model:
@@ -458,16 +470,12 @@ class Model:
         >>> logits.shape, best_next
         ((7, 1024), ' the')
         """
+        engine = self._handle()
         ids = [int(i) for i in ids]
         if not 0 <= first < len(ids):
             raise ValueError(f"first must index into the {len(ids)} ids, not {first}")
-        rows = np.empty((len(ids) - first, self.vocab_size), dtype=np.float32)
-        if first:
-            self._eval(ids[:first], 0)
-        for row, position in enumerate(range(first, len(ids))):
-            self._eval([ids[position]], position)
-            rows[row] = self._last_logits()
-        return rows
+        self._check(ids, 0)
+        return engine.rows(ids, first, self.threads)
 
     def generate(
         self,
@@ -493,37 +501,33 @@ class Model:
         """
         ids = self.tokenize(prompt)
         rng = np.random.default_rng(seed)
-        self._eval(ids, 0)
+        logits = self._eval(ids, 0)
         new: list[int] = []
         while len(new) < max_new_tokens and len(ids) + len(new) < self.context_length:
-            token = _choose(self._last_logits(), temperature, top_k, top_p, rng)
+            token = _choose(logits, temperature, top_k, top_p, rng)
             if token == self.eos_id:
                 break
             new.append(token)
-            self._eval([token], len(ids) + len(new) - 1)
+            logits = self._eval([token], len(ids) + len(new) - 1)
         prefix = self.detokenize(ids)
         return self.detokenize(ids + new)[len(prefix) :]
 
 
 def _choose(logits: np.ndarray, temperature: float, top_k: int, top_p: float, rng) -> int:
+    # The steps of llmterms.sampling in transformers' order (sampling.CHAINS): top-k and temperature
+    # commute, and top-p measures the distribution after temperature.
     if temperature <= 0:
-        return int(np.argmax(logits))
-    order = np.argsort(-logits, kind="stable")
-    if top_k > 0:
-        order = order[:top_k]
-    scaled = logits[order].astype(np.float64) / temperature
-    probs = np.exp(scaled - scaled.max())
-    probs /= probs.sum()
-    keep = int(np.searchsorted(np.cumsum(probs), top_p)) + 1
-    probs = probs[:keep] / probs[:keep].sum()
-    return int(order[rng.choice(len(probs), p=probs)])
+        return sampling.greedy(logits)
+    kept = sampling.top_p(sampling.temperature(sampling.top_k(logits, top_k), temperature), top_p)
+    return sampling.sample(kept, rng)
 
 
 def load(path, **options) -> Model:
     """Validate the GGUF file at *path* and load it; options: context_length, threads, lib.
 
     ``context_length`` defaults to the length the model was trained with, ``threads`` to 1 (small
-    models run fastest on one thread), and ``lib`` to the build :func:`library_path` picks.
+    models run fastest on one thread), and ``lib`` to the engine :func:`chosen_build` picks; ``lib`` may
+    also name a build (avx2, avx, basic), ``"none"`` for the numpy forward pass, or a library file.
 
     >>> from llmterms import tiny
     >>> with load(tiny.path("Q8_0")) as model:

@@ -102,9 +102,9 @@ class ReferenceModel:
         >>> round(ReferenceModel.from_gguf(tiny.path(), ntk_alpha=2).rope_base)
         20946
         """
-        from llmterms import engine, gguf_file, quant_convert
+        from llmterms import gguf_file, llama_gguf, quant_convert
 
-        info = engine.validate(path)
+        info = llama_gguf.validate(path)
         with gguf_file.GGUFFile(path) as f:
             fields = f.metadata
             shape = Architecture(

@@ -8,10 +8,10 @@ Prompt processing (prefill) batches many tokens per weight read and is compute-b
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
+
+from llmterms import data
 
 __all__ = [
     "Hardware",
@@ -95,8 +95,7 @@ class Hardware:
 
 @cache
 def _data() -> dict:
-    text = resources.files("llmterms").joinpath("data/hardware.toml").read_text(encoding="utf-8")
-    return tomllib.loads(text)
+    return data.read("hardware.toml")
 
 
 @cache

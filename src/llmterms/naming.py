@@ -9,12 +9,12 @@ field ``None`` when the name does not say; it never raises. Families come from d
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 
-__all__ = ["ModelName", "families", "parse_model_name"]
+from llmterms import data
+
+__all__ = ["ModelName", "families", "glossary_families", "parse_model_name"]
 
 
 @dataclass(frozen=True)
@@ -59,10 +59,26 @@ class ModelName:
         return {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.__dict__.items()}
 
 
+# The fields a family's table may have (data/families.toml explains each).
+_FAMILY_FIELDS = {"aliases", "publishers", "entries", "totals", "totals_source"}
+
+
+@cache
+def _table() -> dict:
+    return data.read("families.toml")
+
+
 @cache
 def _families() -> dict[str, dict]:
-    text = resources.files("llmterms").joinpath("data/families.toml").read_text(encoding="utf-8")
-    return tomllib.loads(text)
+    rows = {name: row for name, row in _table().items() if isinstance(row, dict)}
+    for name, row in rows.items():
+        unknown = sorted(set(row) - _FAMILY_FIELDS)
+        if unknown:
+            raise ValueError(f"data/families.toml: [{name}] has unknown field {unknown[0]!r}")
+        for alias in row.get("aliases", []):
+            if not isinstance(alias, str) or alias != alias.lower() or not alias:
+                raise ValueError(f"data/families.toml: [{name}] aliases: {alias!r} is not a lowercase name")
+    return rows
 
 
 def families() -> list[str]:
@@ -72,6 +88,25 @@ def families() -> list[str]:
     ['llama', 'tinyllama', 'mistral', 'mixtral']
     """
     return list(_families())
+
+
+def glossary_families() -> dict[str, str | None]:
+    """Map each glossary entry about model families to the family it names, or None for a kind of model.
+
+    The glossary's ``families`` category holds both: an entry such as "GPT-NeoX" describes a family the
+    parser can find in a name, "Base model" a kind of model that any family can come as.
+
+    >>> entries = glossary_families()
+    >>> entries["GPT-NeoX"], entries["Llama 3"], entries["Base model"]
+    ('gpt-neox', 'llama', None)
+    """
+    out: dict[str, str | None] = dict.fromkeys(_table().get("kinds", []))
+    for name, row in _families().items():
+        for term in row.get("entries", []):
+            if term in out:
+                raise ValueError(f"data/families.toml: [{name}] entries: {term!r} is listed twice")
+            out[term] = name
+    return out
 
 
 _SEP = r"[-_.\s/]"

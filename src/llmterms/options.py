@@ -6,20 +6,20 @@ The map lives in ``data/options.toml``, with the source file each name was check
 
 from __future__ import annotations
 
-import os
-import tomllib
 from collections import namedtuple
 from functools import lru_cache
 
-# Named tuples rather than dataclasses, and the data file read by path rather than through
-# importlib.resources: `llmterms define` imports this module, and both of those cost more than the lookup.
-_DATA = os.path.join(os.path.dirname(__file__), "data", "options.toml")
+from llmterms import data
+
+# Named tuples rather than dataclasses: `llmterms define` imports this module, and dataclasses cost
+# more to import than the lookup (llmterms.data reads the file by path for the same reason).
 
 __all__ = [
     "GROUPS",
     "TOOLS",  # noqa: F822 - computed on first use by __getattr__
     "Concept",
     "Tool",
+    "concept",
     "concepts",
     "for_term",
     "lookup",
@@ -67,8 +67,7 @@ class Concept(namedtuple("Concept", "key label term names notes group", defaults
 
 @lru_cache(maxsize=1)
 def _data() -> dict:
-    with open(_DATA, "rb") as fh:
-        return tomllib.load(fh)
+    return data.read("options.toml")
 
 
 @lru_cache(maxsize=1)
@@ -120,6 +119,18 @@ def concepts() -> list[Concept]:
     ['context_length', 'gpu_layers', 'threads', 'batch_size']
     """
     return list(_concepts())
+
+
+def concept(key: str) -> Concept:
+    """Return the setting with this ``key`` in the data file.
+
+    >>> concept("rope_base").name_in("transformers")
+    'rope_theta'
+    """
+    found = next((c for c in _concepts() if c.key == key), None)
+    if found is None:
+        raise KeyError(f"data/options.toml has no setting with key {key!r}")
+    return found
 
 
 def for_term(term: str) -> Concept | None:

@@ -7,10 +7,10 @@ llama.cpp's per-tensor rules (:mod:`llmterms.quant_mix`) vary tensor by tensor.
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import resources
+
+from llmterms import data
 
 __all__ = [
     "FileType",
@@ -79,8 +79,7 @@ class FileType:
 
 @cache
 def _table() -> dict:
-    text = resources.files("llmterms").joinpath("data/quant_types.toml").read_text(encoding="utf-8")
-    return tomllib.loads(text)
+    return data.read("quant_types.toml")
 
 
 def _canonical(name: str) -> str:

@@ -18,16 +18,14 @@ are data, in ``data/questions.toml``.
 from __future__ import annotations
 
 import functools
-import os
-import tomllib
 from collections.abc import Sequence
 from typing import NamedTuple
 
+from llmterms import data
 from llmterms.ranking import is_size_label
 
 __all__ = ["Question", "Section", "all_sections", "parse", "sections"]
 
-_DATA = os.path.join(os.path.dirname(__file__), "data", "questions.toml")
 
 
 class Question(NamedTuple):
@@ -51,8 +49,7 @@ class Section(NamedTuple):
 
 @functools.cache
 def _data() -> dict:
-    with open(_DATA, "rb") as fh:
-        return tomllib.load(fh)
+    return data.read("questions.toml")
 
 
 @functools.cache

@@ -19,6 +19,8 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from llmterms import options
+
 __all__ = [
     "METHODS",
     "RopeScaling",
@@ -37,6 +39,17 @@ __all__ = [
 ]
 
 METHODS = ("none", "linear", "ntk", "yarn")
+
+
+def _name(key: str, tool: str) -> str:
+    # The tools' option names live in data/options.toml, with the source each was checked in; the
+    # writers below use the preferred spelling. text-generation-webui's settings are its command-line
+    # flags without the dashes (modules/shared.py), so "--alpha_value" is the setting "alpha_value".
+    name = options.concept(key).name_in(tool)
+    if name is None:
+        raise LookupError(f"data/options.toml gives {tool} no name for {key}")
+    return name.lstrip("-") if tool == "webui" else name
+
 
 #: Defaults that ggml and transformers use for YaRN when a model does not set them (Peng et al. 2023).
 YARN_BETA_FAST = 32.0
@@ -306,21 +319,22 @@ class RopeScaling:
         >>> RopeScaling("yarn", factor=4.0, original_context=4096).to_llamacpp()
         {'--rope-scaling': 'yarn', '--rope-freq-scale': 0.25, '--yarn-orig-ctx': 4096}
         """
+        method, scale = _name("rope_scaling_type", "llamacpp"), _name("rope_linear_scale", "llamacpp")
         if self.method == "linear":
-            return {"--rope-scaling": "linear", "--rope-freq-scale": _round(self.freq_scale)}
+            return {method: "linear", scale: _round(self.freq_scale)}
         if self.method == "yarn":
             assert self.original_context is not None
             out: dict[str, float | int | str] = {
-                "--rope-scaling": "yarn",
-                "--rope-freq-scale": _round(self.freq_scale),
-                "--yarn-orig-ctx": self.original_context,
+                method: "yarn",
+                scale: _round(self.freq_scale),
+                _name("yarn_original_context", "llamacpp"): self.original_context,
             }
             if self.beta_fast != YARN_BETA_FAST:
-                out["--yarn-beta-fast"] = self.beta_fast
+                out[_name("yarn_beta_fast", "llamacpp")] = self.beta_fast
             if self.beta_slow != YARN_BETA_SLOW:
-                out["--yarn-beta-slow"] = self.beta_slow
+                out[_name("yarn_beta_slow", "llamacpp")] = self.beta_slow
             return out
-        return {"--rope-freq-base": _round(self.freq_base), "--rope-freq-scale": 1.0}
+        return {_name("rope_base", "llamacpp"): _round(self.freq_base), scale: 1.0}
 
     def to_exllamav2(self) -> dict[str, float]:
         """Return the ``ExLlamaV2Config`` attributes for this setting.
@@ -334,8 +348,8 @@ class RopeScaling:
         if self.method == "yarn":
             raise ValueError("ExLlamaV2 has no YaRN option")
         return {
-            "scale_pos_emb": float(self.factor if self.method == "linear" else 1.0),
-            "scale_alpha_value": float(self.alpha if self.method == "ntk" else 1.0),
+            _name("rope_linear_scale", "exllamav2"): float(self.factor if self.method == "linear" else 1.0),
+            _name("ntk_alpha", "exllamav2"): float(self.alpha if self.method == "ntk" else 1.0),
         }
 
     def to_webui(self) -> dict[str, float | int]:
@@ -352,9 +366,9 @@ class RopeScaling:
         freq_base = round(self.freq_base) if self.freq_base != 10000.0 else 0
         compress = self.factor if self.method == "linear" else 1
         return {
-            "alpha_value": _round(self.alpha if self.method == "ntk" else 1.0),
-            "rope_freq_base": freq_base,
-            "compress_pos_emb": int(compress) if float(compress).is_integer() else compress,
+            _name("ntk_alpha", "webui"): _round(self.alpha if self.method == "ntk" else 1.0),
+            _name("rope_base", "webui"): freq_base,
+            _name("rope_linear_scale", "webui"): int(compress) if float(compress).is_integer() else compress,
         }
 
     def to_hf(self) -> dict[str, object]:
@@ -375,13 +389,16 @@ class RopeScaling:
             scaling = {
                 "rope_type": "yarn",
                 "factor": float(self.factor),
-                "original_max_position_embeddings": self.original_context,
+                _name("yarn_original_context", "transformers"): self.original_context,
             }
             if self.beta_fast != YARN_BETA_FAST:
-                scaling["beta_fast"] = self.beta_fast
+                scaling[_name("yarn_beta_fast", "transformers")] = self.beta_fast
             if self.beta_slow != YARN_BETA_SLOW:
-                scaling["beta_slow"] = self.beta_slow
-        return {"rope_theta": _round(self.freq_base), "rope_scaling": scaling}
+                scaling[_name("yarn_beta_slow", "transformers")] = self.beta_slow
+        return {
+            _name("rope_base", "transformers"): _round(self.freq_base),
+            _name("rope_scaling_type", "transformers"): scaling,
+        }
 
     def to_all(self) -> dict[str, object]:
         """Return every tool's spelling of this setting; tools that cannot express it map to ``None``.
@@ -500,15 +517,15 @@ class RopeScaling:
         if kind == "linear":
             return cls("linear", factor=factor, base=trained, head_dim=head_dim)
         if kind == "yarn":
-            orig = rope_scaling.get("original_max_position_embeddings")
+            orig = rope_scaling.get(_name("yarn_original_context", "transformers"))
             return cls(
                 "yarn",
                 factor=factor,
                 base=trained,
                 head_dim=head_dim,
                 original_context=int(orig) if orig else None,  # type: ignore[call-overload]
-                beta_fast=float(rope_scaling.get("beta_fast") or YARN_BETA_FAST),  # type: ignore[arg-type]
-                beta_slow=float(rope_scaling.get("beta_slow") or YARN_BETA_SLOW),  # type: ignore[arg-type]
+                beta_fast=float(rope_scaling.get(_name("yarn_beta_fast", "transformers")) or YARN_BETA_FAST),  # type: ignore[arg-type]
+                beta_slow=float(rope_scaling.get(_name("yarn_beta_slow", "transformers")) or YARN_BETA_SLOW),  # type: ignore[arg-type]
             )
         if kind == "dynamic":
             # Dynamic NTK grows the base with the running length (see dynamic_ntk_alpha); static NTK
@@ -542,7 +559,9 @@ def _round(x: float) -> float:
     return round(x, 2) if abs(x) >= 10 else float(f"{x:.6g}")
 
 
-# Option names accepted by parse_option, normalised to lower case with '-' for '_' and no leading dashes.
+# How parse_option reads each option name, normalised to lower case with '_' for '-' and no leading
+# dashes. The names are the tools' spellings in data/options.toml (tests/test_rope.py holds them to it),
+# plus "factor", the number inside transformers' rope_scaling.
 _OPTIONS = {
     "alpha_value": "webui.alpha_value",
     "rope_freq_base": "freq_base",

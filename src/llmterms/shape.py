@@ -10,11 +10,11 @@ The package speaks one vocabulary for a shape, the field names of :class:`Archit
 from __future__ import annotations
 
 import math
-import tomllib
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import resources
 from pathlib import Path
+
+from llmterms import data
 
 __all__ = ["Architecture", "kv_cache_bytes", "preset", "presets"]
 
@@ -216,8 +216,7 @@ class Architecture:
 
 @cache
 def _presets() -> dict[str, Architecture]:
-    text = resources.files("llmterms").joinpath("data/architectures.toml").read_text(encoding="utf-8")
-    return {name: Architecture(name=name, **row) for name, row in tomllib.loads(text).items()}
+    return {name: Architecture(name=name, **row) for name, row in data.read("architectures.toml").items()}
 
 
 def presets() -> list[str]:

@@ -9,12 +9,11 @@ plugin) is kept apart from full support, with the reason, so a question can ask 
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import resources
 from typing import Any
 
+from llmterms import data
 from llmterms.entry import STATUSES  # the one lifecycle vocabulary, shared with the glossary
 
 __all__ = [
@@ -85,8 +84,7 @@ class Loader:
 
 @cache
 def _data() -> dict[str, Any]:
-    text = resources.files("llmterms").joinpath("data/support.toml").read_text(encoding="utf-8")
-    return tomllib.loads(text)
+    return data.read("support.toml")
 
 
 def formats() -> list[str]:

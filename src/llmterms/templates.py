@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import json
 import os
-import tomllib
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
-from importlib import resources
 from typing import Any, NoReturn
 
 import jinja2
 from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+from llmterms import data
 
 __all__ = [
     "TEMPLATES",
@@ -35,8 +35,7 @@ __all__ = [
 
 @lru_cache(maxsize=1)
 def _data() -> dict[str, dict[str, str]]:
-    with resources.files("llmterms.data").joinpath("templates.toml").open("rb") as fh:
-        return tomllib.load(fh)
+    return data.read("templates.toml")
 
 
 def names() -> list[str]:

@@ -99,18 +99,19 @@ def quantization_table(chunks: int = 4) -> list[QuantRow]:
     Perplexity is measured live on the held-out text (:func:`validation_text`) by llama.cpp's method,
     over the first *chunks* windows of the model's full context.  Bits per weight counts the tensor
     data only (every weight, including the norms kept in F32), not the tokenizer in the metadata.
-    The example rounds perplexity to one decimal: for the quantized types the second decimal
-    differs between ctransformers' AVX2, AVX and basic builds.
+    The example measures one window and rounds perplexity to one decimal: the engines that can run the
+    model (ctransformers' AVX2, AVX and basic libraries, the numpy forward pass) differ in the second
+    decimal, and ``tests/test_printed_digits.py`` checks that they agree on every digit shown.
 
-    >>> for row in quantization_table():
+    >>> for row in quantization_table(chunks=1):
     ...     size, bpw = row.file_bytes / 1e6, row.bits_per_weight
     ...     print(f"{row.quant:5} {size:4.2f} MB {bpw:5.2f} bpw  PPL {row.perplexity:.1f}")
-    F16   2.13 MB 16.02 bpw  PPL 18.5
-    Q8_0  1.14 MB  8.53 bpw  PPL 18.5
-    Q5_1  0.82 MB  6.03 bpw  PPL 18.5
-    Q5_0  0.75 MB  5.53 bpw  PPL 18.5
-    Q4_1  0.68 MB  5.03 bpw  PPL 18.7
-    Q4_0  0.62 MB  4.53 bpw  PPL 18.6
+    F16   2.13 MB 16.02 bpw  PPL 12.8
+    Q8_0  1.14 MB  8.53 bpw  PPL 12.8
+    Q5_1  0.82 MB  6.03 bpw  PPL 12.8
+    Q5_0  0.75 MB  5.53 bpw  PPL 12.8
+    Q4_1  0.68 MB  5.03 bpw  PPL 12.9
+    Q4_0  0.62 MB  4.53 bpw  PPL 13.1
     """
     import gguf
 
