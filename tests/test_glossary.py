@@ -98,7 +98,7 @@ def test_search_puts_weak_matches_below_strong_ones():
     assert found[0] == (glossary.lookup("RoPE"), True)
     flags = [is_strong for _, is_strong in found]
     assert flags == sorted(flags, reverse=True)
-    assert not any(is_strong for _, is_strong in glossary.load().matches("--fit"))  # only Overfitting
+    assert not any(is_strong for _, is_strong in glossary.load().matches("fitting"))  # only Overfitting
 
 
 def test_every_entry_is_found_by_its_term_and_by_each_alias():

@@ -144,7 +144,7 @@ class Glossary:
         >>> g = load()
         >>> [e.term for e in g.define("ggml vs gguf").entries]
         ['ggml', 'GGUF']
-        >>> g.define("--fit").entries  # "fit" is inside Overfitting, which is not about it
+        >>> g.define("fitting").entries  # "fitting" is inside Overfitting, which is not about it
         ()
         >>> [(e.term, s.heading) for e in g.define("7b").entries for s in g.define("7b").sections]
         [('Parameter', 'Size labels')]
