@@ -1,4 +1,11 @@
-"""Fuzzing the GGUF readers: every bad file ends in a clear error, quickly and without a large allocation.
+"""The fuzzers, in one place: every reader of untrusted input ends in a clear error, quickly.
+
+Inputs that come from users: GGUF files (most of this module), model names, quantization type names,
+RoPE options and the text given to ``llmterms rope``. The invariants of the calculators on generated but
+valid inputs (property tests) sit with their module's tests instead: test_naming.py, test_memory.py,
+test_quant.py and test_rope.py.
+
+GGUF files: every bad file ends in a clear error, quickly and without a large allocation.
 
 Two readers take GGUF files from users, both through the one header walker :class:`llmterms.gguf_file.GGUFFile`:
 :func:`llmterms.gguf_file.inspect` (and ``llmterms inspect`` on top of it), and :func:`llmterms.engine.validate`,
@@ -14,6 +21,8 @@ a subprocess, because a crash in C would take pytest down with it.
 from __future__ import annotations
 
 import contextlib
+import io
+import json
 import random
 import re
 import signal
@@ -33,7 +42,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from llmterms import cli, engine, tiny
+from llmterms import cli, engine, naming, quant, rope, tiny
 from llmterms import gguf_file as lg
 
 # Examples per fuzzer: the whole file runs in under a minute on two shared cores (docs/benchmarks.md gives
@@ -565,3 +574,100 @@ def test_files_the_validator_accepts_load_in_a_subprocess(tmp_path, tiny_bytes):
     )
     assert result.returncode == 0, (result.returncode, result.stderr[-2000:])
     assert result.stdout.rstrip().endswith(f"done {len(accepted)}")
+
+
+# -- Arbitrary text into the readers of names, type names and RoPE options ---------------------------
+
+# Every code point, including lone surrogates, NUL and other controls: a name is whatever the user typed.
+_ANY_TEXT = st.text(st.characters(exclude_categories=()), max_size=200)
+
+
+_NAME_LIKE = st.text(st.sampled_from("0123456789bBmMkKxXaAqQ_-./ :vV"), min_size=200, max_size=2000)
+
+
+@settings(max_examples=100)
+@given(text=st.one_of(_ANY_TEXT, _NAME_LIKE))
+@example(text="\ud800-7B.gguf")
+@example(text="0" * 3000 + "x")
+@example(text="1." * 1500)
+@example(text="-" * 2000 + "of-" * 300)
+def test_names_never_raise_never_stall_and_serialize(text):
+    started = time.process_time()
+    parsed = naming.parse_model_name(text)
+    assert time.process_time() - started < 0.5  # no regular expression backtracks badly
+    assert parsed.raw == text
+    json.dumps(parsed.as_dict())  # everything it returns can be printed with --json
+    if parsed.parameters is not None:
+        assert parsed.parameters >= 0  # "0B" says zero
+    if parsed.active_parameters is not None and parsed.parameters is not None:
+        assert parsed.active_parameters <= parsed.parameters or parsed.experts is None
+
+
+@given(name=_ANY_TEXT)
+@example(name="q4_k_m")
+@example(name="Q4_K")
+def test_type_lookups_raise_only_key_error(name):
+    for lookup in (quant.quant_type, quant.file_type, quant.bits_per_weight):
+        with contextlib.suppress(KeyError):
+            lookup(name)
+
+
+_OPTION_NAMES = st.sampled_from(
+    [
+        "alpha_value",
+        "rope_freq_base",
+        "--rope-freq-base",
+        "compress_pos_emb",
+        "scale_alpha_value",
+        "yarn",
+        "--rope-freq-scale",
+        "rope_theta",
+        "factor",
+        "nope",
+        "",
+    ]
+)
+
+
+_NUMBERS = st.one_of(
+    st.floats(allow_nan=True, allow_infinity=True).map(repr),
+    st.sampled_from(["1e308", "1e-320", "1e300", "-0", "0x10", "1_000", " 2 ", "nan", "inf"]),
+    st.text(max_size=10),
+)
+
+
+def _parse_or_value_error(text: str) -> None:
+    try:
+        s = rope.parse_option(text, original_context=4096)
+    except ValueError:
+        return
+    s.to_all()
+
+
+@given(text=_ANY_TEXT)
+def test_rope_options_raise_only_value_error_on_any_text(text):
+    _parse_or_value_error(text)
+
+
+@given(name=_OPTION_NAMES, number=_NUMBERS)
+@example(name="alpha_value", number="1e308")
+def test_rope_options_raise_only_value_error_on_any_number(name, number):
+    _parse_or_value_error(f"{name}={number}")
+
+
+@settings(max_examples=30)
+@given(text=st.text(st.characters(codec="utf-8", exclude_characters="\0"), max_size=40))
+@example(text="-:")
+def test_cli_rope_answers_in_one_line_or_a_table(text):
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            status = cli.main(["rope", "--from", text])
+        except SystemExit as exit:  # argparse itself rejects a value that looks like an option ("-:")
+            status = exit.code
+            assert err.getvalue().startswith("llmterms rope: error: ")
+    assert status in (0, 2)
+    assert err.getvalue().count("\n") == (1 if status == 2 else 0)
+    if status == 2 and not err.getvalue().startswith("llmterms rope: error: "):
+        assert err.getvalue().startswith("llmterms: ")
+        assert not out.getvalue()

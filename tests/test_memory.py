@@ -3,10 +3,10 @@
 import gguf
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from llmterms import memory
+from llmterms import memory, quant
 from llmterms.memory import GIB, kv_cache_bytes, preset
 
 
@@ -184,3 +184,32 @@ def test_fits_table():
         counts = [10**6 if v == "all" else int(v.split("/")[0]) for v in layers]
         assert counts == sorted(counts), r
     assert memory.fits_table(4096)[0]["kv_gib"] == 0.44
+
+
+# -- Properties on generated shapes and contexts --------------------------------------------------
+
+_PRESETS = st.sampled_from(memory.presets())
+
+
+_FILE_TYPES = st.sampled_from([f.name for f in quant.file_types()])
+
+
+@settings(max_examples=40, deadline=None)
+@given(arch=_PRESETS, ftype=_FILE_TYPES, ctx=st.integers(1, 2**17), more=st.integers(1, 2**17))
+def test_memory_grows_with_context_and_splits_exactly(arch, ftype, ctx, more):
+    short = memory.estimate_memory(arch, ftype, ctx)
+    long = memory.estimate_memory(arch, ftype, ctx + more)
+    # llama.cpp pads the context to 256 cells: the cache grows in steps, never shrinks.
+    assert long.kv_cache >= short.kv_cache and long.total >= short.total
+    assert (long.kv_cache > short.kv_cache) == (-(-(ctx + more) // 256) > -(-ctx // 256))
+    assert long.weights == short.weights  # the context does not change the file
+    assert short.total == short.weights + short.kv_cache + short.compute + short.overhead
+    assert short.gpu_bytes + short.cpu_bytes == short.total
+
+
+@settings(max_examples=15, deadline=None)
+@given(arch=_PRESETS, ctx=st.integers(1, 2**16))
+def test_cache_types_order_the_kv_cache_like_their_bits(arch, ctx):
+    cache_types = sorted(["F32", "F16", "Q8_0", "Q5_1", "Q5_0", "Q4_1", "Q4_0"], key=quant.bits_per_weight)
+    caches = [memory.estimate_memory(arch, "Q4_K_M", ctx, cache_type=c).kv_cache for c in cache_types]
+    assert caches == sorted(caches)

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from llmterms import naming
 from llmterms.naming import ModelName, families, glossary_families, parse_model_name
 
 REPO = Path(__file__).resolve().parents[1]
@@ -396,3 +397,35 @@ def test_a_bad_families_table_names_the_family_and_field(monkeypatch):
     finally:
         monkeypatch.undo()
         naming._families.cache_clear()
+
+
+# -- Properties on generated names ----------------------------------------------------------------
+
+# A family the data file does not know, so the size comes from the label alone.
+_UNKNOWN_FAMILY = "Zorblax"
+
+
+@given(
+    a=st.decimals(min_value="0.1", max_value="999", places=1),
+    b=st.decimals(min_value="0.1", max_value="999", places=1),
+    unit=st.sampled_from("MBT"),
+)
+def test_sizes_in_one_unit_are_ordered_like_their_numbers(a, b, unit):
+    pa = naming.parse_model_name(f"{_UNKNOWN_FAMILY}-{a}{unit}-Instruct.gguf").parameters
+    pb = naming.parse_model_name(f"{_UNKNOWN_FAMILY}-{b}{unit}-Instruct.gguf").parameters
+    assert pa is not None and pb is not None
+    assert (pa < pb) == (a < b) and (pa == pb) == (a == b)
+
+
+@given(n=st.integers(1, 999))
+def test_units_order_sizes(n):
+    sizes = [naming.parse_model_name(f"{_UNKNOWN_FAMILY}-{n}{u}").parameters for u in "MBT"]
+    assert sizes == [n * 10**6, n * 10**9, n * 10**12]
+
+
+@given(n=st.integers(1, 999), experts=st.integers(2, 64))
+def test_expert_labels_are_never_multiplied_out(n, experts):
+    parsed = naming.parse_model_name(f"{_UNKNOWN_FAMILY}-{experts}x{n}B-v0.1")
+    assert parsed.experts == experts
+    assert parsed.size_label == f"{experts}x{n}B"
+    assert parsed.parameters is None  # unknown family: no published total to use

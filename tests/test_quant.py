@@ -328,3 +328,13 @@ def test_round_trip_error_falls_with_bits():
     assert [errors[q] for q in order] == sorted(errors.values(), reverse=True)
     # A block of equal weights is stored as 127 times a fp16 scale: exact up to the scale's rounding.
     assert quant.round_trip_error(np.ones((1, 32), dtype=np.float32), "Q8_0") < 1e-4
+
+
+# -- Properties over every preset --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("arch", memory.presets())
+def test_file_sizes_follow_the_whole_file_bits(arch):
+    by_bits = sorted(quant.file_types(), key=lambda f: quant.file_bits_per_weight(f.name, arch))
+    sizes = [quant.file_size(f.name, arch) for f in by_bits]
+    assert sizes == sorted(sizes)

@@ -4,7 +4,7 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from llmterms import rope
@@ -150,3 +150,79 @@ def test_option_names_come_from_the_options_table():
     written |= set(rope.RopeScaling("ntk", alpha=2.0).to_exllamav2()) | set(rope.RopeScaling().to_webui())
     normal = {n.lstrip("-").replace("-", "_").lower() for n in written}
     assert normal - spellings == {"rope_type", "factor"}  # the keys inside rope_scaling's value
+
+
+# -- Properties on generated bases, alphas and factors -----------------------------------------------
+
+head_dims = st.sampled_from([32, 64, 80, 96, 128, 256])
+
+
+alphas = st.floats(min_value=1.0, max_value=64.0)
+
+
+bases = st.floats(min_value=100.0, max_value=1e7)
+
+
+factors = st.floats(min_value=1.01, max_value=128.0)
+
+
+@given(base=bases, a=alphas, b=alphas, d=head_dims)
+def test_ntk_base_grows_with_alpha(base, a, b, d):
+    lo, hi = sorted((a, b))
+    assert rope.ntk_base(base, lo, d) <= rope.ntk_base(base, hi, d)
+
+
+@given(base=bases, new_base=bases, d=head_dims)
+def test_base_alpha_base_round_trip(base, new_base, d):
+    assert math.isclose(rope.ntk_base(base, rope.ntk_alpha(base, new_base, d), d), new_base, rel_tol=1e-9)
+
+
+@given(alpha=st.floats(min_value=1.01, max_value=32.0), base=st.sampled_from([10000.0, 500000.0, 1e6]))
+def test_llamacpp_reader_inverts_its_writer_for_ntk(alpha, base):
+    s = RopeScaling("ntk", alpha=alpha, base=base)
+    opts = s.to_llamacpp()
+    back = RopeScaling.from_llamacpp(rope_freq_base=opts["--rope-freq-base"], base=base)
+    assert back.method == "ntk"
+    # The written base has two decimals, so alpha comes back to within 1e-6 of itself.
+    assert math.isclose(back.alpha, alpha, rel_tol=1e-6)
+
+
+@given(alpha=st.floats(min_value=1.01, max_value=32.0))
+def test_webui_reader_inverts_its_writer(alpha):
+    s = RopeScaling("ntk", alpha=alpha)
+    back = RopeScaling.from_webui(**s.to_webui())
+    # rope_freq_base is written as a whole number and wins over alpha_value when the web UI reads it.
+    assert math.isclose(back.freq_base, s.freq_base, abs_tol=0.5)
+    assert math.isclose(back.alpha, alpha, rel_tol=1e-4)
+
+
+@given(factor=factors)
+@example(factor=3.0)
+@example(factor=64.0)
+def test_llamacpp_reader_inverts_its_writer_for_linear(factor):
+    s = RopeScaling("linear", factor=factor)
+    back = RopeScaling.from_llamacpp(
+        **{k.lstrip("-").replace("-", "_"): v for k, v in s.to_llamacpp().items()}
+    )
+    assert math.isclose(back.factor, factor, rel_tol=1e-3)
+
+
+@given(factor=factors, d=head_dims, base=bases)
+def test_scaling_never_speeds_up_a_rotation(factor, d, base):
+    original = rope.frequencies(d, base)
+    for s in (
+        RopeScaling("linear", factor=factor, base=base, head_dim=d),
+        RopeScaling("ntk", alpha=factor, base=base, head_dim=d),
+        RopeScaling("yarn", factor=factor, base=base, head_dim=d, original_context=4096),
+    ):
+        theta = s.frequencies()
+        # Every pair turns no faster than before and no slower than plain interpolation would make it.
+        assert (theta <= original * (1 + 1e-12)).all(), s
+        assert (theta >= original / factor * (1 - 1e-12)).all(), s
+
+
+@given(n=st.integers(1, 2**20), m=st.integers(1, 2**20), ctx=st.integers(1, 2**17), factor=factors)
+def test_dynamic_ntk_alpha_never_shrinks_with_length(n, m, ctx, factor):
+    lo, hi = sorted((n, m))
+    # Within the trained length alpha is 1, give or take the last bit of factor - (factor - 1).
+    assert 1.0 - 1e-12 <= rope.dynamic_ntk_alpha(lo, ctx, factor) <= rope.dynamic_ntk_alpha(hi, ctx, factor)
