@@ -303,7 +303,9 @@ class _NumpyEngine:
         self.eos_id = self._model.vocabulary.eos_id
 
     def close(self) -> None:
-        self._model = None
+        # Nothing to free here: Model.close drops this engine, and with it the KV cache; the weights stay in
+        # _numpy_weights' cache, shared by every model of the same file.
+        pass
 
     def tokenize(self, data: bytes, add_bos: bool) -> list[int]:
         # The Python tokenizer takes tens of microseconds per character; perplexity examples tokenize one

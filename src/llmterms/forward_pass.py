@@ -75,6 +75,7 @@ class ReferenceModel:
             )
         self.weights = weights
         self.shape = shape
+        self.rms_eps: float = 1e-5 if shape.rms_eps is None else shape.rms_eps  # llama.cpp's default
         self.vocabulary = vocabulary
         self.vocab_size = shape.vocab_size
         self.context_length = shape.context
@@ -253,7 +254,7 @@ class ReferenceModel:
         >>> model.layer(x, 0, np.arange(3)).shape
         (3, 128)
         """
-        w, eps = self.weights, self.shape.rms_eps
+        w, eps = self.weights, self.rms_eps
         x = x + self.attention(rms_norm(x, w[f"blk.{layer}.attn_norm.weight"], eps), layer, positions)
         return x + self.feed_forward(rms_norm(x, w[f"blk.{layer}.ffn_norm.weight"], eps), layer)
 
@@ -266,7 +267,7 @@ class ReferenceModel:
         (2, 1024)
         """
         w = self.weights
-        return rms_norm(x, w["output_norm.weight"], self.shape.rms_eps) @ w["output.weight"].T
+        return rms_norm(x, w["output_norm.weight"], self.rms_eps) @ w["output.weight"].T
 
     def forward(self, ids) -> np.ndarray:
         """Run new tokens through the model after those already in the cache; return their logits.
@@ -327,7 +328,7 @@ class ReferenceModel:
         """
         ids = self.tokenize(prompt)
         step_logits = self.logits(ids)[-1]
-        new = []
+        new: list[int] = []
         while len(new) < max_new_tokens and len(ids) + len(new) < self.context_length:
             token = int(np.argmax(step_logits))
             if token == self.vocabulary.eos_id:

@@ -172,8 +172,7 @@ def _strip_extension(name: str) -> tuple[str, str | None]:
                 fmt = "ggml"  # llama.cpp's files before GGUF were .bin
             return stem, fmt
     if m := _PART.search(name):
-        stem, fmt = _strip_extension(name[: m.start()])
-        return stem, fmt
+        return _strip_extension(name[: m.start()])
     return name, None
 
 

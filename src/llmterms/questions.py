@@ -27,7 +27,6 @@ from llmterms.ranking import is_size_label
 __all__ = ["Question", "Section", "all_sections", "parse", "sections"]
 
 
-
 class Question(NamedTuple):
     """The names inside a question, whether it compares them, and its words (case-folded)."""
 
