@@ -1,8 +1,7 @@
 """How well the glossary answers the project's query files: the rates the tests hold and the bench reports.
 
 A row is ``query<TAB>answer``: a term, ``A|B`` for a comparison that shows both entries, or ``-`` when
-the right answer is "no entry". The rows of ``search_queries_new_entries.tsv`` name entries still being
-written: until their entry has the query among its names, "no entry" is their right answer.
+the right answer is "no entry".
 """
 
 from __future__ import annotations
@@ -14,7 +13,6 @@ from typing import NamedTuple
 
 DATA = Path(__file__).parent / "data"
 QUERIES = DATA / "search_queries.tsv"
-NEW_ENTRIES = DATA / "search_queries_new_entries.tsv"
 
 
 class Row(NamedTuple):
@@ -28,21 +26,6 @@ def read(path: Path) -> list[Row]:
             r for r in csv.reader(f, delimiter="\t", quoting=csv.QUOTE_NONE) if r and not r[0].startswith("#")
         ]
     return [Row(query, () if answer == "-" else tuple(answer.split("|"))) for query, answer in rows]
-
-
-def pending(rows: Sequence[Row], names: Callable[[str], tuple[str, ...] | None]) -> list[Row]:
-    """Rows for entries still being written, with "no entry" as the answer until the entry names the query.
-
-    ``names(term)`` gives an entry's normalized names, or None if there is no such entry yet.
-    """
-    from llmterms.ranking import normalize
-
-    out = []
-    for row in rows:
-        known = names(row.expected[0])
-        ready = known is not None and normalize(row.query) in known
-        out.append(row if ready else Row(row.query, ()))
-    return out
 
 
 class Rates(NamedTuple):

@@ -232,17 +232,10 @@ def search_rates():
     """How well ``define`` and ``search`` answer the query files (tests/search_quality.py defines the rates)."""
     sys.path.insert(0, str(ROOT))
     from llmterms import glossary
-    from llmterms.ranking import normalize
     from tests import search_quality
 
     g = glossary.load()
-
-    def names(term: str) -> tuple[str, ...] | None:
-        entry = g.get(term)
-        return None if entry is None else tuple(normalize(n) for n in entry.names)
-
     rows = search_quality.read(search_quality.QUERIES)
-    rows += search_quality.pending(search_quality.read(search_quality.NEW_ENTRIES), names)
     return search_quality.rates(
         rows,
         lambda q: [e.term for e in g.define(q).entries],
