@@ -251,7 +251,18 @@ def from_metadata(metadata: dict[str, Any], tensors: Sequence[tuple] = (), name:
 
 
 def from_gguf(path: str | Path) -> Layout:
-    """Read a layout, and the exact bytes of every tensor, from a GGUF file's header (no weights loaded)."""
+    """Read a layout, and the exact bytes of every tensor, from a GGUF file's header (no weights loaded).
+
+    The tiny model: four global attention layers, each caching 64 K and 64 V elements per token (2 KV heads
+    of 32), and 2,101,760 bytes of tensor data, all read without loading a weight:
+
+    >>> from llmterms import tiny
+    >>> lay = from_gguf(tiny.path())
+    >>> lay.arch, lay.n_layer, lay.n_ctx_train, lay.layers[0]
+    ('llama', 4, 256, Layer(kind='full', k=64, v=64, n_head=4))
+    >>> lay.weights.total, lay.weights.per_layer[0]
+    (2101760, 394240)
+    """
     from llmterms import gguf_file
 
     # gguf_file's bounds-checked header walk: long arrays such as the vocabulary are summarised, not decoded

@@ -21,7 +21,19 @@ __all__ = ["page_targets"]
 
 
 def page_targets(docs: Path) -> dict[str, list[str]]:
-    """Each chapter's ``{term}`` targets, by document name (the glossary page and ``_`` files aside)."""
+    """Each chapter's ``{term}`` targets, by document name (the glossary page and ``_`` files aside).
+
+    Document names are paths below *docs* without the suffix, as Sphinx names them; a missing folder has
+    no chapters:
+
+    >>> import tempfile
+    >>> docs = Path(tempfile.mkdtemp())
+    >>> (docs / "howto").mkdir()
+    >>> _ = (docs / "howto" / "offload.md").write_text("Set {term}`GPU offloading` with -ngl.")
+    >>> _ = (docs / "_snippet.md").write_text("An included {term}`KV cache` is not a chapter.")
+    >>> page_targets(docs), page_targets(docs / "missing")
+    ({'howto/offload': ['GPU offloading']}, {})
+    """
     targets = {}
     for source in sorted(docs.rglob("*.md")) if docs.is_dir() else []:
         docname = source.relative_to(docs).with_suffix("").as_posix()

@@ -19,7 +19,20 @@ from llmterms.entry_text import WIDTH, format_entry, tool_options
 
 
 class CommandError(Exception):
-    """A failure to report as one line on stderr, with the exit status to use."""
+    """A failure to report as one line on stderr, with the exit status to use.
+
+    A command raises it; :func:`main` prints it after ``llmterms:`` and returns its status:
+
+    >>> error = CommandError("no glossary entry matches 'zzxqv'", 1)
+    >>> str(error), error.status
+    ("no glossary entry matches 'zzxqv'", 1)
+    >>> import contextlib, io
+    >>> with contextlib.redirect_stderr(io.StringIO()) as stderr:
+    ...     main(["define", "zzxqv"])
+    1
+    >>> stderr.getvalue()
+    "llmterms: no glossary entry matches 'zzxqv'. Try 'llmterms search'.\\n"
+    """
 
     def __init__(self, message: str, status: int = 1):
         super().__init__(message)

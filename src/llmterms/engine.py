@@ -355,7 +355,19 @@ def _numpy_weights(path: Path, size: int, mtime_ns: int):
 
 
 class Model:
-    """A validated GGUF llama model run by ctransformers' llama.cpp, or by numpy; see :func:`load`."""
+    """A validated GGUF llama model run by ctransformers' llama.cpp, or by numpy; see :func:`load`.
+
+    ``lib="none"`` picks the numpy forward pass; a context shorter than the trained one (256 tokens
+    here) caps how many tokens a call may use:
+
+    >>> from llmterms import tiny
+    >>> model = Model(tiny.path(), context_length=64, lib="none")
+    >>> model, model.engine
+    (<Model llmterms-tiny-F16.gguf vocab=1024 context=64>, 'numpy')
+    >>> model.generate("A GGUF file", max_new_tokens=8)
+    ", so that is the model's"
+    >>> model.close()
+    """
 
     def __init__(self, path, *, context_length=None, threads=1, lib=None):
         shape = validate(path)

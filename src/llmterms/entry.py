@@ -129,7 +129,17 @@ class Entry(NamedTuple):
 
 
 class Role(NamedTuple):
-    """One MyST role in a text: where it is, its name, its content, and the shown text and target in it."""
+    """One MyST role in a text: where it is, its name, its content, and the shown text and target in it.
+
+    ``start`` and ``end`` index the whole role in the text, so a caller can replace it:
+
+    >>> text = "Uses {term}`heads <Attention head>`."
+    >>> role = next(roles(text))
+    >>> text[role.start : role.end], role.content, role.text, role.target
+    ('{term}`heads <Attention head>`', 'heads <Attention head>', 'heads', 'Attention head')
+    >>> text[: role.start] + role.text + text[role.end :]
+    'Uses heads.'
+    """
 
     start: int
     end: int

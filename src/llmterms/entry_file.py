@@ -45,7 +45,14 @@ _RAW_HTML = re.compile(r"</?[A-Za-z][\w-]*(\s[^<>]*)?/?>|<\|[^<>|]*\|>")
 
 
 class Field(NamedTuple):
-    """How one front-matter key is read: ``check(value)`` returns the value to keep and its problems."""
+    """How one front-matter key is read: ``check(value)`` returns the value to keep and its problems.
+
+    >>> verified = next(f for f in FIELDS if f.key == "verified")
+    >>> verified.check("2026-11-22")
+    (datetime.date(2026, 11, 22), [])
+    >>> verified.check("22/11/2026")
+    (None, ["must be an ISO date such as 2026-11-22, not '22/11/2026'"])
+    """
 
     key: str
     check: Callable[[Any], tuple[Any, list[str]]]
@@ -177,7 +184,21 @@ def read_folder(root: Path) -> tuple[list[Entry], list[Problem]]:
     """Read every ``<category>/<slug>.md`` under ``root``: the valid entries, and every problem found.
 
     An entry that fails any check is left out; a link to it from another entry is not reported as well
-    (one mistake, one message). See the module's example.
+    (one mistake, one message). Here GGML's status is wrong, so GGUF's link to it is not reported:
+
+    >>> import pathlib, tempfile
+    >>> root = pathlib.Path(tempfile.mkdtemp())
+    >>> (root / "formats").mkdir()
+    >>> entry = ("---\\nterm: {}\\naliases: []\\ncategory: formats\\nsummary: A file format.\\n"
+    ...          "see_also: [{}]\\nreferences: []\\nstatus: {}\\nverified: 2026-11-22\\n---\\nBody.\\n")
+    >>> _ = (root / "formats" / "gguf.md").write_text(entry.format("GGUF", "GGML", "current"))
+    >>> _ = (root / "formats" / "ggml.md").write_text(entry.format("GGML", "GGUF", "old"))
+    >>> entries, problems = read_folder(root)
+    >>> [e.term for e in entries]
+    ['GGUF']
+    >>> for problem in problems:
+    ...     print(problem)
+    glossary/formats/ggml.md: status: unknown status 'old' (known: current, deprecated, obsolete)
     """
     problems: list[Problem] = []
     entries = []

@@ -49,7 +49,16 @@ def softmax(x: np.ndarray, axis: int = -1) -> np.ndarray:
 
 @dataclass
 class KVCache:
-    """The keys and values of every position seen so far, one pair of arrays per layer."""
+    """The keys and values of every position seen so far, one pair of arrays per layer.
+
+    Each array is (positions, KV heads, head dimension); the tiny model has 2 KV heads of 32:
+
+    >>> from llmterms import tiny
+    >>> model = ReferenceModel.from_gguf(tiny.path())
+    >>> _ = model.logits(model.tokenize("GGUF file"))
+    >>> model.cache.length, len(model.cache.keys), model.cache.values[0].shape
+    (3, 4, (3, 2, 32))
+    """
 
     keys: list[np.ndarray] = field(default_factory=list)
     values: list[np.ndarray] = field(default_factory=list)
@@ -60,7 +69,21 @@ class KVCache:
 
 
 class ReferenceModel:
-    """A readable numpy implementation of a GGUF Llama model, with optional RoPE scaling."""
+    """A readable numpy implementation of a GGUF Llama model, with optional RoPE scaling.
+
+    Its steps, run by hand, are what :meth:`logits` computes:
+
+    >>> from llmterms import tiny
+    >>> model = ReferenceModel.from_gguf(tiny.path())
+    >>> ids = model.tokenize("Quantization stores")
+    >>> model.reset()
+    >>> x = model.embed(ids)
+    >>> for layer in range(model.shape.n_layers):
+    ...     x = model.layer(x, layer, np.arange(len(ids)))
+    >>> by_hand = model.unembed(x)
+    >>> np.array_equal(by_hand, model.logits(ids)), model.detokenize([int(by_hand[-1].argmax())])
+    (True, ' the')
+    """
 
     def __init__(
         self, weights, shape: Architecture, vocabulary, *, rope_scale=1.0, rope_base=None, ntk_alpha=1.0

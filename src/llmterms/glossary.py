@@ -55,7 +55,14 @@ __all__ = [
 
 
 class Answer(NamedTuple):
-    """What ``llmterms define`` shows for a query: entries (none, one, or those compared) and sections."""
+    """What ``llmterms define`` shows for a query: entries (none, one, or those compared) and sections.
+
+    >>> answer = load().define("how much vram do I need")
+    >>> [e.term for e in answer.entries], [(s.doc, s.heading) for s in answer.sections]
+    (['VRAM'], [('05-memory', 'What fits in 8, 12, 16, 24 and 48 GB')])
+    >>> load().define("zzxqv")  # nothing: the command line says no entry matches
+    Answer(entries=(), sections=())
+    """
 
     entries: tuple[Entry, ...]
     sections: tuple[Section, ...]

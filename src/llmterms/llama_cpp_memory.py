@@ -148,6 +148,18 @@ class Estimate:
     ``weights`` are the tensors' bytes (llama.cpp's model buffers, CPU_Mapped when memory-mapped);
     ``repack`` is the CPU backend's extra interleaved copy of some matrices (CPU_REPACK), which only
     exists for weights on the CPU of a processor with AVX2 or NEON.
+
+    The tiny model at its trained context of 256 tokens, with no GPU budget, so every byte in system RAM:
+
+    >>> from llmterms import tiny
+    >>> from llmterms.cache_layout import from_gguf
+    >>> e = estimate(from_gguf(tiny.path()))
+    >>> e.kv_cache == 4 * 256 * (64 + 64) * 2  # layers x cells x (K + V elements) x 2 bytes (F16)
+    True
+    >>> e.weights, e.kv_cache, e.output, e.compute, e.total
+    (2101760, 262144, 4096, 1703936, 4071936)
+    >>> e.cpu_bytes == e.total, e.gpu_bytes
+    (True, 0)
     """
 
     weights: int

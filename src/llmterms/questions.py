@@ -28,7 +28,14 @@ __all__ = ["Question", "Section", "all_sections", "parse", "sections"]
 
 
 class Question(NamedTuple):
-    """The names inside a question, whether it compares them, and its words (case-folded)."""
+    """The names inside a question, whether it compares them, and its words (case-folded).
+
+    The parts are looked up as glossary names; the words are what :func:`sections` matches:
+
+    >>> q = parse("How much VRAM?")
+    >>> q.parts, q.comparison, sorted(q.words)
+    (('VRAM',), False, ['how', 'much', 'vram'])
+    """
 
     parts: tuple[str, ...]
     comparison: bool
@@ -36,7 +43,18 @@ class Question(NamedTuple):
 
 
 class Section(NamedTuple):
-    """A chapter section that answers a kind of question; see ``data/questions.toml`` for the fields."""
+    """A chapter section that answers a kind of question; see ``data/questions.toml`` for the fields.
+
+    A section answers a question holding every word of one of its ``when`` sets:
+
+    >>> memory = all_sections()[0]
+    >>> memory.doc, memory.heading
+    ('05-memory', 'What fits in 8, 12, 16, 24 and 48 GB')
+    >>> [sorted(words) for words in memory.when][-1]
+    ['fit', 'will']
+    >>> any(words <= parse("will it fit on my card").words for words in memory.when)
+    True
+    """
 
     doc: str
     heading: str

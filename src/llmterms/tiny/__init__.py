@@ -85,7 +85,16 @@ def validation_text() -> str:
 
 
 class QuantRow(NamedTuple):
-    """One row of :func:`quantization_table`."""
+    """One row of :func:`quantization_table`.
+
+    Q4_0 stores blocks of 32 weights in 18 bytes, 4.5 bits each; the norms, kept in F32, add the rest:
+
+    >>> row = QuantRow("Q4_0", file_bytes=618_880, bits_per_weight=4.53, perplexity=13.1)
+    >>> f"{row.quant}: {row.file_bytes / 1e6:.2f} MB, PPL {row.perplexity}"
+    'Q4_0: 0.62 MB, PPL 13.1'
+    >>> round(row.bits_per_weight - 18 * 8 / 32, 2)  # above 4.5: the F32 norms
+    0.03
+    """
 
     quant: str
     file_bytes: int

@@ -35,7 +35,21 @@ REPO_ROOT = Path(__file__).resolve().parents[3]
 
 @dataclass(frozen=True)
 class Hyperparameters:
-    """The shape of the model and of its training run."""
+    """The shape of the model and of its training run.
+
+    The defaults are the shipped model's shape; a run can change any of them:
+
+    >>> from llmterms.cache_layout import from_gguf
+    >>> shipped, hp = from_gguf(tiny.path()), Hyperparameters()
+    >>> (hp.vocab_size, hp.dim, hp.n_layers, hp.context_length)
+    (1024, 128, 4, 256)
+    >>> (shipped.n_vocab, shipped.n_embd, shipped.n_layer, shipped.n_ctx_train)
+    (1024, 128, 4, 256)
+    >>> hp.dim // hp.n_heads, hp.n_heads // hp.n_kv_heads  # head dimension; query heads per KV head
+    (32, 2)
+    >>> Hyperparameters(steps=1000).steps
+    1000
+    """
 
     vocab_size: int = 1024
     dim: int = 128
@@ -368,7 +382,24 @@ def _write_curve(curve, path: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Train the tiny model and write it, with its training curve, next to this module."""
+    """Train the tiny model and write it, with its training curve, next to this module.
+
+    Training needs torch; reading the options does not:
+
+    >>> try:
+    ...     main(["--help"])
+    ... except SystemExit as exit:
+    ...     print("exit status", exit.code)
+    usage: python -m llmterms.tiny.train [-h] [--root ROOT] [--out OUT] [--steps STEPS] [--seed SEED]
+    Train the tiny Llama-architecture model on the manual's own text and write it as GGUF.
+    options:
+      -h, --help     show this help message and exit
+      --root ROOT    repository holding glossary/ and docs/
+      --out OUT      output directory
+      --steps STEPS
+      --seed SEED
+    exit status 0
+    """
     parser = argparse.ArgumentParser(prog="python -m llmterms.tiny.train", description=__doc__.split("\n")[0])
     parser.add_argument("--root", type=Path, default=REPO_ROOT, help="repository holding glossary/ and docs/")
     parser.add_argument("--out", type=Path, default=Path(tiny.__file__).parent, help="output directory")
