@@ -366,6 +366,10 @@ class Model:
     (<Model llmterms-tiny-F16.gguf vocab=1024 context=64>, 'numpy')
     >>> model.generate("A GGUF file", max_new_tokens=8)
     ", so that is the model's"
+    >>> model.logits(list(range(65)))
+    Traceback (most recent call last):
+    ...
+    ValueError: 65 tokens exceed the context length of 64
     >>> model.close()
     """
 
