@@ -1,0 +1,60 @@
+"""Sphinx's own pages (the general index, the module index, the search page) written only after a change.
+
+Sphinx 8.2's HTML builder renders ``genindex``, ``py-modindex`` and ``search`` in every build, also one in
+which no page was read or written: about 2 s of a 5.8 s profiled no-change build of the manual, most of it
+in the theme's templates. Their content comes from the environment and the templates only. When no page was
+added, changed, removed, read or written, the environment is the one the last build pickled, and templates
+and configuration are unchanged too (a newer template makes Sphinx write every page, a changed configuration
+read every page), so the files already in the output folder are what rendering them again would give.
+"""
+
+from __future__ import annotations
+
+from sphinx.application import Sphinx
+from sphinx.builders.html import StandaloneHTMLBuilder
+
+#: The pages the skipped steps write, relative to the output folder; all must exist to skip them.
+PAGES = ("genindex", "search")
+
+
+def _watch(app: Sphinx) -> None:
+    builder = app.builder
+    if not isinstance(builder, StandaloneHTMLBuilder) or builder.name != "html":
+        return
+    changed = {"any": False}
+
+    def note_outdated(app, env, added, changed_docs, removed) -> list[str]:
+        if added or changed_docs or removed:
+            changed["any"] = True
+        return []
+
+    def note_read(app, env, docnames) -> None:
+        if docnames:
+            changed["any"] = True
+
+    write_documents = builder.write_documents
+
+    def write_documents_noted(docnames) -> None:
+        if docnames:
+            changed["any"] = True
+        write_documents(docnames)
+
+    def unchanged() -> bool:
+        outputs = [builder.outdir / f"{page}{builder.out_suffix}" for page in PAGES]
+        return not changed["any"] and all(path.is_file() for path in outputs)
+
+    for step in ("gen_indices", "gen_additional_pages"):
+        render = getattr(builder, step)
+
+        def render_if_changed(render=render) -> None:
+            if not unchanged():
+                render()
+
+        setattr(builder, step, render_if_changed)
+    builder.write_documents = write_documents_noted
+    app.connect("env-get-outdated", note_outdated)
+    app.connect("env-before-read-docs", note_read)
+
+
+def setup(app: Sphinx) -> None:
+    app.connect("builder-inited", _watch)
