@@ -9,9 +9,11 @@ same check on the whole manual, two clean builds of docs/ compared file by file,
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
+import sys
 import zlib
 from pathlib import Path
 
@@ -357,3 +359,49 @@ def test_the_index_pages_are_written_again_only_after_a_change(project):
     assert result.returncode == 0, result.stderr
     assert "generating indices" in result.stdout
     assert all(page.stat().st_mtime_ns > stamp for page, stamp in zip(pages, stamps, strict=True))
+
+
+# -- The chapters' doctests -----------------------------------------------------------------------------
+
+SPHINX_TEST_BLOCK = re.compile(r"\{(doctest|testcode|testoutput|testsetup|testcleanup)\}")
+
+
+def test_no_entry_holds_a_block_the_doctest_builder_would_run():
+    """The doctest builder skips the glossary page's entries (llmterms.sphinxext.directive): none has a test."""
+    from tests.conftest import REPO
+
+    entries = sorted((REPO / "glossary").rglob("*.md"))
+    assert len(entries) > 300
+    assert [str(p) for p in entries if SPHINX_TEST_BLOCK.search(p.read_text(encoding="utf-8"))] == []
+
+
+def test_the_doctest_builder_runs_the_chapters_without_rendering_the_glossary(tmp_path, glossary_dir):
+    chapter = "# Doctests\n\n```{doctest}\n>>> 6 * 7\n42\n```\n\nAn {term}`LLM`.\n"
+    sphinx_project(tmp_path, {"tested": chapter})
+    command = [
+        sys.executable,
+        "-m",
+        "sphinx",
+        "-b",
+        "doctest",
+        "-n",
+        "-W",
+        "--keep-going",
+        "-c",
+        str(tmp_path),
+    ]
+    command += ["-d", str(tmp_path / "doctrees"), str(tmp_path / "docs"), str(tmp_path / "doctest")]
+    (tmp_path / "conf.py").write_text(
+        (tmp_path / "conf.py").read_text().replace('"myst_parser", ', '"myst_parser", "sphinx.ext.doctest", ')
+    )
+    result = subprocess.run(
+        command, capture_output=True, text=True, timeout=300, env=os.environ | {"PYTHONHASHSEED": "0"}
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "1 passed and 0 failed" in (tmp_path / "doctest" / "output.txt").read_text()
+    # The glossary page was read, but without its entries: none of their names became a search object.
+    import pickle
+
+    env = pickle.loads((tmp_path / "doctrees" / "environment.pickle").read_bytes())
+    assert "glossary" in env.found_docs
+    assert env.domaindata["llmterms"]["names"] == {}

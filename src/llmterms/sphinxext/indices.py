@@ -1,8 +1,9 @@
 """Sphinx's own pages (the general index, the module index, the search page) written only after a change.
 
-Sphinx 8.2's HTML builder renders ``genindex``, ``py-modindex`` and ``search`` in every build, also one in
-which no page was read or written: about 2 s of a 5.8 s profiled no-change build of the manual, most of it
-in the theme's templates. Their content comes from the environment and the templates only. When no page was
+Sphinx 8.2's HTML builder renders ``genindex``, ``py-modindex`` and ``search``, and dumps the search index
+and the object inventory, in every build, also one in which no page was read or written: about 2 s of a
+5.8 s profiled no-change build of the manual, most of it in the theme's templates. Their content comes
+from the environment and the templates only. When no page was
 added, changed, removed, read or written, the environment is the one the last build pickled, and templates
 and configuration are unchanged too (a newer template makes Sphinx write every page, a changed configuration
 read every page), so the files already in the output folder are what rendering them again would give.
@@ -15,6 +16,8 @@ from sphinx.builders.html import StandaloneHTMLBuilder
 
 #: The pages the skipped steps write, relative to the output folder; all must exist to skip them.
 PAGES = ("genindex", "search")
+#: The files the skipped steps write besides the pages, relative to the output folder.
+FILES = ("searchindex.js", "objects.inv")
 
 
 def _watch(app: Sphinx) -> None:
@@ -41,9 +44,10 @@ def _watch(app: Sphinx) -> None:
 
     def unchanged() -> bool:
         outputs = [builder.outdir / f"{page}{builder.out_suffix}" for page in PAGES]
+        outputs += [builder.outdir / name for name in FILES]
         return not changed["any"] and all(path.is_file() for path in outputs)
 
-    for step in ("gen_indices", "gen_additional_pages"):
+    for step in ("gen_indices", "gen_additional_pages", "dump_search_index", "dump_inventory"):
         render = getattr(builder, step)
 
         def render_if_changed(render=render) -> None:
