@@ -9,9 +9,11 @@ same check on the whole manual, two clean builds of docs/ compared file by file,
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
+import sys
 import zlib
 from pathlib import Path
 
@@ -249,12 +251,13 @@ def computed_project(tmp_path: Path, glossary_dir: Path) -> Path:
     return tmp_path
 
 
-def clean_build(project: Path) -> str:
+def clean_build(project: Path, page: str = "computed") -> str:
+    """Build into fresh output and doctree folders (build/cache is kept); return the page's HTML."""
     for folder in ("html", "doctrees"):
         shutil.rmtree(project / folder, ignore_errors=True)
     result = sphinx(project, "-E")
     assert result.returncode == 0, result.stderr
-    return (project / "html" / "computed.html").read_text()
+    return (project / "html" / f"{page}.html").read_text()
 
 
 def test_figures_and_tables_are_reused_until_a_module_or_data_file_changes(computed_project):
@@ -275,3 +278,130 @@ def test_figures_and_tables_are_reused_until_a_module_or_data_file_changes(compu
     demo.write_text(demo.read_text() + "\n# a comment changes the module's content\n")
     clean_build(computed_project)
     assert calls.read_text().split() == ["table", "plot"] * 3
+
+
+# -- Citations kept across builds, Sphinx's own pages written only after a change -----------------------
+
+BIB = """\
+@article{vaswani2017attention,
+  author = {Vaswani, Ashish and Shazeer, Noam},
+  title = {Attention Is All You Need},
+  journal = {Advances in Neural Information Processing Systems},
+  year = {2017},
+}
+"""
+
+
+@pytest.fixture
+def cited_project(tmp_path: Path, glossary_dir: Path) -> Path:
+    """The glossary entry "Large language model" cites vaswani2017attention; so does a chapter."""
+    chapters = {
+        "cites": "# Cites\n\nAttention {cite:p}`vaswani2017attention` made {term}`LLMs <LLM>`.\n",
+        "references": "# References\n\n```{bibliography}\n```\n",
+    }
+    sphinx_project(tmp_path, chapters)
+    (tmp_path / "refs.bib").write_text(BIB)
+    conf = (tmp_path / "conf.py").read_text()
+    conf = conf.replace('"myst_parser", ', '"myst_parser", "sphinxcontrib.bibtex", ')
+    (tmp_path / "conf.py").write_text(
+        conf + 'bibtex_bibfiles = ["refs.bib"]\nbibtex_reference_style = "author_year"\n'
+    )
+    result = sphinx(tmp_path, "-E")
+    assert result.returncode == 0, result.stderr
+    return tmp_path
+
+
+def site(project: Path) -> dict[str, bytes]:
+    return {
+        str(p.relative_to(project / "html")): p.read_bytes()
+        for p in sorted((project / "html").rglob("*"))
+        if p.is_file()
+    }
+
+
+def test_kept_citations_give_the_pages_formatting_them_anew_gives(cited_project):
+    first = site(cited_project)
+    assert "Vaswani and Shazeer, 2017" in first["cites.html"].decode()
+    assert list((cited_project / "build" / "cache" / "citations").glob("*.pickle"))
+    # A second clean build takes every citation from the cache: the same files.
+    clean_build(cited_project, "cites")
+    assert site(cited_project) == first
+    # A changed bibliography invalidates them.
+    (cited_project / "refs.bib").write_text(BIB.replace("{2017}", "{2018}"))
+    assert "Vaswani and Shazeer, 2018" in clean_build(cited_project, "cites")
+
+
+def test_an_entry_edit_with_citations_gives_what_a_clean_build_gives(cited_project):
+    entry = cited_project / "glossary" / "concepts" / "large-language-model.md"
+    entry.write_text(entry.read_text().replace("trained to predict text", "trained to predict tokens"))
+    result = sphinx(cited_project)
+    assert result.returncode == 0, result.stderr
+    assert reread(result) == {"glossary"}
+    incremental = site(cited_project)
+    assert "trained to predict tokens" in incremental["glossary.html"].decode()
+    clean_build(cited_project, "cites")
+    clean = site(cited_project)
+    assert incremental.keys() == clean.keys()
+    # The search index keeps the removed word "text" with no pages (see the test above).
+    assert [name for name in clean if incremental[name] != clean[name]] == ["searchindex.js"]
+
+
+def test_the_index_pages_are_written_again_only_after_a_change(project):
+    pages = [project / "html" / name for name in ("genindex.html", "search.html")]
+    stamps = [page.stat().st_mtime_ns for page in pages]
+    result = sphinx(project)
+    assert result.returncode == 0, result.stderr
+    assert "generating indices" not in result.stdout
+    assert [page.stat().st_mtime_ns for page in pages] == stamps
+    chapter = project / "docs" / "second.md"
+    chapter.write_text(chapter.read_text() + "\nMore.\n")
+    result = sphinx(project)
+    assert result.returncode == 0, result.stderr
+    assert "generating indices" in result.stdout
+    assert all(page.stat().st_mtime_ns > stamp for page, stamp in zip(pages, stamps, strict=True))
+
+
+# -- The chapters' doctests -----------------------------------------------------------------------------
+
+SPHINX_TEST_BLOCK = re.compile(r"\{(doctest|testcode|testoutput|testsetup|testcleanup)\}")
+
+
+def test_no_entry_holds_a_block_the_doctest_builder_would_run():
+    """The doctest builder skips the glossary page's entries (llmterms.sphinxext.directive): none has a test."""
+    from tests.conftest import REPO
+
+    entries = sorted((REPO / "glossary").rglob("*.md"))
+    assert len(entries) > 300
+    assert [str(p) for p in entries if SPHINX_TEST_BLOCK.search(p.read_text(encoding="utf-8"))] == []
+
+
+def test_the_doctest_builder_runs_the_chapters_without_rendering_the_glossary(tmp_path, glossary_dir):
+    chapter = "# Doctests\n\n```{doctest}\n>>> 6 * 7\n42\n```\n\nAn {term}`LLM`.\n"
+    sphinx_project(tmp_path, {"tested": chapter})
+    command = [
+        sys.executable,
+        "-m",
+        "sphinx",
+        "-b",
+        "doctest",
+        "-n",
+        "-W",
+        "--keep-going",
+        "-c",
+        str(tmp_path),
+    ]
+    command += ["-d", str(tmp_path / "doctrees"), str(tmp_path / "docs"), str(tmp_path / "doctest")]
+    (tmp_path / "conf.py").write_text(
+        (tmp_path / "conf.py").read_text().replace('"myst_parser", ', '"myst_parser", "sphinx.ext.doctest", ')
+    )
+    result = subprocess.run(
+        command, capture_output=True, text=True, timeout=300, env=os.environ | {"PYTHONHASHSEED": "0"}
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "1 passed and 0 failed" in (tmp_path / "doctest" / "output.txt").read_text()
+    # The glossary page was read, but without its entries: none of their names became a search object.
+    import pickle
+
+    env = pickle.loads((tmp_path / "doctrees" / "environment.pickle").read_bytes())
+    assert "glossary" in env.found_docs
+    assert env.domaindata["llmterms"]["names"] == {}
