@@ -368,7 +368,7 @@ SPHINX_TEST_BLOCK = re.compile(r"\{(doctest|testcode|testoutput|testsetup|testcl
 
 def test_no_entry_holds_a_block_the_doctest_builder_would_run():
     """The doctest builder skips the glossary page's entries (llmterms.sphinxext.directive): none has a test."""
-    from tests.conftest import REPO
+    from tests import REPO
 
     entries = sorted((REPO / "glossary").rglob("*.md"))
     assert len(entries) > 300
