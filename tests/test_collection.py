@@ -64,3 +64,14 @@ def test_no_prompt_lines_in_docs_outside_doctest_blocks():
             elif line.lstrip().startswith(">>>") and not any(info == "{doctest}" for _, info in stack):
                 offenders.append(f"{path.relative_to(REPO)}:{number}")
     assert offenders == []
+
+
+def test_no_test_imports_from_conftest():
+    # pytest owns conftest.py (it imports it itself, once per folder); shared helpers live in tests/*.py.
+    offenders = [
+        str(path.relative_to(REPO))
+        for path in (REPO / "tests").rglob("*.py")
+        if "from tests.conftest import" in path.read_text(encoding="utf-8")
+        and path.name != "test_collection.py"
+    ]
+    assert offenders == []
