@@ -55,8 +55,14 @@ class Visit:
         return sum(size for url, _, size in self.responses if part in url)
 
 
-def visit(browser, url: str, *, done: str | None = None, context: dict | None = None) -> Visit:
-    """Open ``url`` in a fresh context (empty cache) and record what it loads until the network is idle."""
+def visit(
+    browser, url: str, *, done: str | None = None, context: dict | None = None, screens: int = 0
+) -> Visit:
+    """Open ``url`` in a fresh context (empty cache) and record what it loads until the network is idle.
+
+    With ``done``, wait for that selector first; with ``screens``, then scroll down that many screens, as a
+    reader looking through search results does (their snippets load as they come into view).
+    """
     ctx = browser.new_context(**(context or DESKTOP))
     page = ctx.new_page()
     record = Visit(url)
@@ -65,6 +71,9 @@ def visit(browser, url: str, *, done: str | None = None, context: dict | None = 
     page.goto(url, wait_until="load")
     if done:
         page.wait_for_selector(done, timeout=30_000)
+    for _ in range(screens):
+        page.mouse.wheel(0, page.viewport_size["height"])
+        page.wait_for_timeout(200)
     page.wait_for_load_state("networkidle")
     for response in pending:
         try:
@@ -160,7 +169,7 @@ def main(site: Path) -> None:
         for name in pages(site):
             v = visit(browser, base + name)
             print(f"{name}\t{v.total / 1000:.0f}\t{len(v.scripts)}\t{len(v.responses)}")
-        v = visit(browser, f"{base}search.html?q={QUERY}", done=SEARCH_DONE)
+        v = visit(browser, f"{base}search.html?q={QUERY}", done=SEARCH_DONE, screens=1)
         print(
             f"search.html?q={QUERY} (with snippets)\t{v.total / 1000:.0f}\t{len(v.scripts)}\t{len(v.responses)}"
         )
