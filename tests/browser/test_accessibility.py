@@ -18,6 +18,10 @@ MODE_IDS = [f"{'phone' if p else 'desktop'}-{'dark' if d else 'light'}" for p, d
 def run_axe(page) -> list[str]:
     from axe_playwright_python.sync_playwright import Axe
 
+    # The theme resolves "auto" to light or dark in a deferred script, then fades colours in (0.15 s).
+    page.wait_for_function("['light', 'dark'].includes(document.documentElement.dataset.theme)")
+    page.wait_for_timeout(300)
+
     results = Axe().run(page).response["violations"]
     return [
         f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']][:3]}"

@@ -153,6 +153,8 @@ def test_every_internal_link_resolves(site):
             target, anchor = urldefrag(href)
             target = target.split("?")[0]  # cache-busting queries such as ?digest=...
             path = (page.parent / unquote(target)).resolve() if target else page
+            if not path.exists() and path.parent == site / "downloads":
+                continue  # built by tox -e downloads; a site without them says so on its Downloads page
             if not path.exists():
                 broken.append(f"{page.name}: {href}")
             elif anchor and path.suffix == ".html" and unquote(anchor) not in parse(path).ids:

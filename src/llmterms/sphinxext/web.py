@@ -40,6 +40,11 @@ SNIPPET_TEXT = 700
 TIPS = "llmterms-tips"
 
 
+def _is_site(app: Sphinx) -> bool:
+    """The web site's builders; not the EPUB's, which has its own theme and no scripts."""
+    return app.builder.name in {"html", "dirhtml"}
+
+
 def _entries_data(domain: GlossaryDomain) -> list[dict]:
     anchors: dict[str, dict[str, str]] = {}
     for name, (docname, anchor, term) in domain.names.items():
@@ -155,7 +160,7 @@ def _write_data(app: Sphinx, env) -> None:
     # Written once reading is done and before any page is: each page's <script ...?v=checksum> stamp is
     # computed from these files, so they must already hold this build's data.
     domain = env.domains["llmterms"]
-    if app.builder.format != "html" or not domain.entries:
+    if not _is_site(app) or not domain.entries:
         return
     data = _entries_data(domain)
     out = Path(app.outdir)
@@ -188,7 +193,7 @@ def _restamp_pages(out: Path, name: str, old: str, new: str) -> None:
 
 def _page_scripts(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
     """Add to this page the scripts it uses, and no others."""
-    if app.builder.format != "html":
+    if not _is_site(app):
         return
     _drop_unused(context, doctree)
     domain = app.env.domains["llmterms"]
@@ -300,7 +305,7 @@ def _write_text(app: Sphinx, doctree: nodes.document, docname: str) -> None:
     A snippet used to fetch the whole result page (the API page is 668 kB); this is the text alone, each
     section's first :data:`SNIPPET_TEXT` characters, and it says which section holds the words searched for.
     """
-    if app.builder.format != "html":
+    if not _is_site(app):
         return
     sections = []
     for section in doctree.findall(nodes.section):
@@ -327,7 +332,7 @@ def _drop_glossary_from_index(app: Sphinx, exception) -> None:
     """
     path = Path(app.outdir) / "searchindex.js"
     glossary = app.env.domains["llmterms"].page_docname
-    if exception is not None or app.builder.format != "html" or glossary is None or not path.is_file():
+    if exception is not None or not _is_site(app) or glossary is None or not path.is_file():
         return
     text = path.read_text(encoding="utf-8")
     head, body, tail = (
