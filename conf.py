@@ -77,7 +77,7 @@ html_theme = "sphinx_book_theme"
 html_title = f"llmterms {release}"
 html_static_path = ["docs/_static"]
 html_favicon = "docs/_static/favicon.svg"
-html_css_files = ["llmterms.css"]
+html_css_files = ["llmterms.css", "llmterms-icons.css"]
 html_last_updated_fmt = None
 html_theme_options = {
     "show_toc_level": 2,

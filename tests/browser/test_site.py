@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import json
 import re
 from html.parser import HTMLParser
@@ -40,21 +39,9 @@ def test_search_shows_the_glossary_entry_first_with_its_summary(watched, base_ur
     first.wait_for()
     assert first.locator("a").first.inner_text() == expected
     assert first.locator(".llmterms-search-summary").inner_text() == glossary(site)[expected]["summary"]
-    # Sphinx's own results list the glossary object too, once its index has loaded.
+    # Then the pages and sections, once Sphinx's index has loaded.
     page.locator("#search-results li").first.wait_for(timeout=10_000)
     assert watched.errors == []
-
-
-def test_sphinx_search_index_has_every_name_as_an_object(site):
-    index = (site / "searchindex.js").read_text()
-    data = json.loads(index[index.index("(") + 1 : index.rindex(")")])
-    names = {html.unescape(entry[4]) for group in data["objects"].values() for entry in group}
-    names |= {
-        html.unescape(f"{prefix}.{entry[4]}") for prefix, group in data["objects"].items() for entry in group
-    }
-    for entry in glossary(site).values():
-        for name in [entry["term"], *entry["aliases"]]:
-            assert name in names, name
 
 
 def test_tooltip_on_hover_shows_term_status_summary_and_link(watched, base_url, site):
@@ -166,6 +153,8 @@ def test_every_internal_link_resolves(site):
             target, anchor = urldefrag(href)
             target = target.split("?")[0]  # cache-busting queries such as ?digest=...
             path = (page.parent / unquote(target)).resolve() if target else page
+            if not path.exists() and path.parent == site / "downloads":
+                continue  # built by tox -e downloads; a site without them says so on its Downloads page
             if not path.exists():
                 broken.append(f"{page.name}: {href}")
             elif anchor and path.suffix == ".html" and unquote(anchor) not in parse(path).ids:

@@ -29,7 +29,10 @@ def _visit_inline(self, node: nodes.math) -> None:
 def _visit_block(self, node: nodes.math_block) -> None:
     ids = " ".join(node.get("ids", []))
     anchor = f' id="{ids}"' if ids else ""
-    self.body.append(f'<div class="math-block"{anchor}>{_mathml(node.astext(), "block", node)}</div>')
+    # Focusable, so that a keyboard can scroll a formula wider than a phone (WCAG 2.1.1; axe-core's
+    # scrollable-region-focusable), and named, because a focusable element needs a name.
+    label = ' tabindex="0" role="group" aria-label="Equation"'
+    self.body.append(f'<div class="math-block"{anchor}{label}>{_mathml(node.astext(), "block", node)}</div>')
     raise nodes.SkipNode
 
 

@@ -1,12 +1,18 @@
-"""The glossary on the web: published data and the script behind tooltips, filtering and search.
+"""The glossary on the web: published data and the scripts behind tooltips, filtering and search.
 
-- ``_static/llmterms-glossary.js`` carries each entry's names, status, summary and anchor for the tooltips,
-  the glossary filter and the search page. It is a script, not JSON fetched at run time, because browsers
-  refuse ``fetch()`` on pages opened from a folder (``file://``).
+Each page loads only what it uses (issue 18: every page used to load every script and all data):
+
+- ``_static/llmterms-tips/<page>.js``: the entries a chapter links (names, status, summary, anchor), for its
+  tooltips; only pages with ``{term}`` links load one, with ``llmterms.js``. The glossary page needs none:
+  its script reads the same facts from the entries on the page.
+- ``_static/llmterms-glossary.js`` (every entry) and ``_static/llmterms-ranking.js`` (each entry's names and
+  words as :mod:`llmterms.ranking` compares them, computed here by the same functions), with
+  ``llmterms-search.js``: the search page only, for its glossary block, ranked as ``llmterms search`` ranks.
 - ``glossary.json`` at the site root publishes the entries for other programs.
 
-Both come from the ``llmterms`` domain's data (:mod:`llmterms.sphinxext.domain`), so a build that read no
-entry does not load the glossary again, and a file whose content is unchanged is not written again.
+The data are scripts, not JSON fetched at run time, because browsers refuse ``fetch()`` on pages opened from
+a folder (``file://``). They come from the ``llmterms`` domain's data (:mod:`llmterms.sphinxext.domain`),
+and a file whose content is unchanged is not written again.
 """
 
 from __future__ import annotations
@@ -15,13 +21,28 @@ import json
 import zlib
 from pathlib import Path
 
+from docutils import nodes
 from sphinx.application import Sphinx
+from sphinx.writers.html5 import HTML5Translator
 
 from llmterms import glossary as _glossary
-from llmterms.sphinxext.domain import GlossaryDomain
+from llmterms.ranking import normalize, words
+from llmterms.sphinxext import stylesheets
+from llmterms.sphinxext.domain import GlossaryDomain, glossary_dir
 
 STATIC = Path(__file__).parent / "static"
 SCRIPT = "llmterms-glossary.js"
+RANKING = "llmterms-ranking.js"
+RANKING_TEXT = "llmterms-ranking-text.js"
+TEXT = "llmterms-text"
+#: How much of each section's own text the search page's snippets can draw on (characters).
+SNIPPET_TEXT = 700
+TIPS = "llmterms-tips"
+
+
+def _is_site(app: Sphinx) -> bool:
+    """The web site's builders; not the EPUB's, which has its own theme and no scripts."""
+    return app.builder.name in {"html", "dirhtml"}
 
 
 def _entries_data(domain: GlossaryDomain) -> list[dict]:
@@ -43,6 +64,49 @@ def _entries_data(domain: GlossaryDomain) -> list[dict]:
     return data
 
 
+def _compact(entry: dict) -> dict:
+    """An entry as the scripts read it: short keys, because every page with a term link loads some."""
+    return {
+        "t": entry["term"],
+        "a": entry["aliases"],
+        "c": _glossary.CATEGORIES[entry["category"]],
+        "s": entry["summary"],
+        "st": entry["status"],
+        "u": entry["url"],
+        "au": entry["alias_urls"],
+    }
+
+
+def _listed(entry: dict) -> dict:
+    """An entry as the search page's glossary block shows it (no aliases: the ranking data has the names)."""
+    return {key: entry[key] for key in ("t", "c", "s", "st", "u")}
+
+
+def _ranking_data(glossary: _glossary.Glossary, data: list[dict]) -> tuple[dict, dict]:
+    """What :meth:`llmterms.glossary.Glossary.search` compares, precomputed, in its tie-breaking order.
+
+    First the names: ``order`` lists positions in ``data`` (the glossary page's order) in the order ties
+    are broken by, ``names`` each entry's names as :func:`llmterms.ranking.name_score` takes them. Then
+    the text, which only queries matching fewer than five names need (the script loads it then):
+    ``summary`` and ``body``, each entry's words as :func:`llmterms.ranking.text_score` takes them.
+    """
+    position = {entry["term"]: i for i, entry in enumerate(data)}
+    ordered = glossary.ordered()
+    names = {
+        "order": [position[e.term] for e in ordered],
+        "names": [[[n, list(w)] for n, w in names] for names in glossary.search_index()],
+    }
+    text = {
+        "summary": [" ".join(sorted(set(words(e.summary)))) for e in ordered],
+        # A word of the summary scores as one there (text_score), so the body lists only the others.
+        "body": [
+            " ".join(sorted(set(words(_glossary.plain_text(e.body, width=None))) - set(words(e.summary))))
+            for e in ordered
+        ],
+    }
+    return names, text
+
+
 def _write_if_changed(path: Path, text: str) -> bool:
     data = text.encode("utf-8")
     if path.is_file() and path.read_bytes() == data:
@@ -56,44 +120,259 @@ def _stamp(data: bytes) -> str:
     return f"{zlib.crc32(data):08x}"  # what Sphinx puts after "?v=" (sphinx/builders/html/_assets.py)
 
 
+def _publish(out: Path, name: str, text: str) -> None:
+    """Write ``_static/<name>`` if its content changed, and point the pages that load it at the new stamp."""
+    path = out / "_static" / name
+    before = path.read_bytes() if path.is_file() else b""
+    if _write_if_changed(path, text) and before:
+        _restamp_pages(out, name, _stamp(before), _stamp(path.read_bytes()))
+
+
+def _tip_entries(domain: GlossaryDomain, compact: dict[str, dict]) -> dict[str, list[dict]]:
+    """Each page (not the glossary page) -> the entries its ``{term}`` links point at, in glossary order.
+
+    Each with the anchors the page's links use (``k``), so a tooltip finds its entry by the link's target.
+    """
+    order = {term: i for i, term in enumerate(compact)}
+    pages = {}
+    by_name = {normalize(name): (anchor, term) for name, (_, anchor, term) in domain.names.items()}
+    for docname, targets in domain.data["uses"].items():
+        if docname == domain.page_docname:
+            continue
+        anchors: dict[str, set[str]] = {}
+        for target in targets:
+            if normalize(target) in by_name:
+                anchor, term = by_name[normalize(target)]
+                anchors.setdefault(term, set()).add(anchor)
+        if anchors:
+            pages[docname] = [
+                {key: compact[term][key] for key in ("t", "s", "st", "u")} | {"k": sorted(anchors[term])}
+                for term in sorted(anchors, key=order.__getitem__)
+            ]
+    return pages
+
+
+def _script(variable: str, payload) -> str:
+    return f"window.{variable} = {json.dumps(payload, ensure_ascii=False, separators=(',', ':'))};\n"
+
+
 def _write_data(app: Sphinx, env) -> None:
     # Written once reading is done and before any page is: each page's <script ...?v=checksum> stamp is
-    # computed from this file, so it must already hold this build's data.
-    if app.builder.format != "html" or not env.domains["llmterms"].entries:
+    # computed from these files, so they must already hold this build's data.
+    domain = env.domains["llmterms"]
+    if not _is_site(app) or not domain.entries:
         return
-    data = _entries_data(env.domains["llmterms"])
+    data = _entries_data(domain)
     out = Path(app.outdir)
     _write_if_changed(out / "glossary.json", json.dumps(data, indent=1, ensure_ascii=False) + "\n")
-    compact = [
-        {
-            "t": e["term"],
-            "a": e["aliases"],
-            "c": _glossary.CATEGORIES[e["category"]],
-            "s": e["summary"],
-            "st": e["status"],
-            "u": e["url"],
-            "au": e["alias_urls"],
-        }
-        for e in data
-    ]
-    payload = json.dumps(compact, ensure_ascii=False, separators=(",", ":"))
-    script = out / "_static" / SCRIPT
-    before = script.read_bytes() if script.is_file() else b""
-    if _write_if_changed(script, f"window.LLMTERMS_GLOSSARY = {payload};\n") and before:
-        _restamp_pages(out, _stamp(before), _stamp(script.read_bytes()))
+    compact = {e["term"]: _compact(e) for e in data}
+    _publish(out, SCRIPT, _script("LLMTERMS_GLOSSARY", [_listed(e) for e in compact.values()]))
+    # The entries as the package reads them (a cached load): the ranking's input is what `llmterms search`
+    # ranks, not a copy of its rules.
+    glossary = _glossary.load(glossary_dir(app), strict=False)
+    names, text = _ranking_data(glossary, data)
+    _publish(out, RANKING, _script("LLMTERMS_RANKING", names))
+    # Loaded by llmterms-search.js with a <script> element, which works from a folder too (no fetch).
+    _write_if_changed(out / "_static" / RANKING_TEXT, _script("LLMTERMS_RANKING_TEXT", text))
+    for docname, entries in _tip_entries(domain, compact).items():
+        _publish(out, f"{TIPS}/{docname}.js", _script("LLMTERMS_GLOSSARY", entries))
 
 
-def _restamp_pages(out: Path, old: str, new: str) -> None:
+def _restamp_pages(out: Path, name: str, old: str, new: str) -> None:
     """Point the pages this build will not rewrite at the new script, as a clean build's pages are.
 
-    A summary edit re-reads only the glossary page, yet every page names the script with its checksum;
-    replacing the one stamp is what writing all pages again would change in them.
+    A summary edit re-reads only the glossary page, yet other pages name the scripts with their checksum;
+    replacing the one stamp is what writing those pages again would change in them.
     """
-    before, after = f"{SCRIPT}?v={old}".encode(), f"{SCRIPT}?v={new}".encode()
+    before, after = f"{name}?v={old}".encode(), f"{name}?v={new}".encode()
     for page in out.rglob("*.html"):
         text = page.read_bytes()
         if before in text:
             page.write_bytes(text.replace(before, after))
+
+
+def _page_scripts(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
+    """Add to this page the scripts it uses, and no others."""
+    if not _is_site(app):
+        return
+    _drop_unused(context, doctree)
+    domain = app.env.domains["llmterms"]
+    if pagename == "search":
+        app.add_js_file("llmterms-offline.js")  # not deferred: it must run before the search does
+        # Deferred, and before ours (priority): see docs/_templates/search.html.
+        app.add_js_file("searchtools.js", priority=400, loading_method="defer")
+        app.add_js_file("language_data.js", priority=400, loading_method="defer")
+        app.add_js_file(SCRIPT, loading_method="defer")
+        app.add_js_file(RANKING, loading_method="defer")
+        app.add_js_file("llmterms-search.js", loading_method="defer")
+    elif pagename == domain.page_docname:
+        app.add_js_file("llmterms.js", loading_method="defer")
+    elif (Path(app.outdir) / "_static" / TIPS / f"{pagename}.js").is_file() and domain.data["uses"].get(
+        pagename
+    ):
+        app.add_js_file(f"{TIPS}/{pagename}.js", loading_method="defer")
+        app.add_js_file("llmterms.js", loading_method="defer")
+    _unblock(context)
+
+
+#: Other extensions' files, each loaded only by the pages that have what it styles or drives.
+_USED_BY = {
+    "sphinx-design.min.css": lambda doctree: _has_class(doctree, "sd-"),
+    "design-tabs.js": lambda doctree: _has_class(doctree, "sd-tab-set"),
+    "clipboard.min.js": lambda doctree: any(True for _ in doctree.findall(nodes.literal_block)),
+    "copybutton.js": lambda doctree: any(True for _ in doctree.findall(nodes.literal_block)),
+    "copybutton.css": lambda doctree: any(True for _ in doctree.findall(nodes.literal_block)),
+    "pygments.css": lambda doctree: any(True for _ in doctree.findall(nodes.literal_block)),
+}
+
+
+def _has_class(doctree: nodes.document, prefix: str) -> bool:
+    return any(
+        c.startswith(prefix) for node in doctree.findall(nodes.Element) for c in node.get("classes", ())
+    )
+
+
+#: Stylesheets a page can be painted without (code colours, copy buttons): loaded without blocking. Not
+#: llmterms-icons.css: before it applies, the theme's rules would fetch Font Awesome's font.
+_LATE_CSS = {"pygments.css", "copybutton.css"}
+#: The one script that must run in the head: the theme's inline scripts there read DOCUMENTATION_OPTIONS.
+_HEAD_JS = {"documentation_options.js", "llmterms-offline.js"}
+
+
+def _unblock(context: dict) -> None:
+    """Let the page paint before its scripts and its decorative stylesheets arrive.
+
+    On a slow phone every file the head waits for costs a round trip (562 ms on Slow 4G) and its bytes;
+    a browser opens six connections per site, so a head of 14 files waited for three rounds.
+    Scripts are deferred in their order, so each still runs after the ones before it.
+    """
+    from sphinx.builders.html._assets import _CascadingStyleSheet, _JavaScript
+
+    def late(css):
+        if Path(str(css.filename)).name not in _LATE_CSS:
+            return css
+        attributes = {**css.attributes, "media": "print", "onload": "this.media='all'"}
+        return _CascadingStyleSheet(css.filename, priority=css.priority, **attributes)
+
+    def deferred(js):
+        name = Path(str(getattr(js, "filename", "") or "")).name
+        attributes = getattr(js, "attributes", {})
+        if not name or name in _HEAD_JS or {"defer", "async"} & set(attributes) or "body" in attributes:
+            return js
+        return _JavaScript(js.filename, priority=js.priority, **{**attributes, "defer": "defer"})
+
+    context["css_files"][:] = [late(css) for css in context["css_files"]]
+    context["script_files"][:] = [deferred(js) for js in context["script_files"]]
+
+
+def _drop_unused(context: dict, doctree) -> None:
+    """Leave out of this page the CSS and scripts of features it does not use (Sphinx restores the lists)."""
+    if doctree is None:  # the generated pages (search, index): none of these features
+        keep = lambda name: name not in _USED_BY  # noqa: E731
+    else:
+        keep = lambda name: name not in _USED_BY or _USED_BY[name](doctree)  # noqa: E731
+    for key in ("css_files", "script_files"):
+        context[key][:] = [f for f in context[key] if keep(Path(getattr(f, "filename", str(f))).name)]
+
+
+def _lighten_glossary_page(app: Sphinx, doctree: nodes.document, docname: str) -> None:
+    """Make the glossary page, the heaviest (1.67 MB of HTML), lighter; write the other pages' text.
+
+    About 1,600 citation links on that page repeat the bibliography's text in a hover title (300 kB): they
+    keep their target, the chapters keep their titles. Wrappers that only carried classes go too.
+    """
+    if docname != app.env.domains["llmterms"].page_docname:
+        _write_text(app, doctree, docname)
+        return
+    for node in list(doctree.findall(nodes.reference)):
+        if "reftitle" in node and node.get("refuri", "").split("#")[0].endswith("bibliography.html"):
+            del node["reftitle"]
+        # A link to an entry: the text without its <span class="xref std std-term"> wrapper (5,400 links,
+        # 180 kB); llmterms.js finds these links by their "#term-" target.
+        elif len(node.children) == 1 and isinstance(node.children[0], nodes.inline):
+            child = node.children[0]
+            if "std-term" in child["classes"]:
+                node.replace(child, child.children)
+    # The wrapper of each of the 1,100 citations (48 kB): nothing styles it, and no link targets its id.
+    for node in list(doctree.findall(nodes.inline)):
+        if "bibtex-citation" in node["classes"]:
+            node.parent.replace(node, node.children)
+
+
+def _write_text(app: Sphinx, doctree: nodes.document, docname: str) -> None:
+    """Write each section's id, title and own text (not its subsections') for the search page's snippets.
+
+    A snippet used to fetch the whole result page (the API page is 668 kB); this is the text alone, each
+    section's first :data:`SNIPPET_TEXT` characters, and it says which section holds the words searched for.
+    """
+    if not _is_site(app):
+        return
+    sections = []
+    for section in doctree.findall(nodes.section):
+        if not section["ids"]:
+            continue
+        title = section.next_node(nodes.title)
+        skip = (nodes.section, nodes.title)
+        own = " ".join(child.astext() for child in section.children if not isinstance(child, skip))
+        text = " ".join(own.split())
+        if len(text) > SNIPPET_TEXT:  # enough to place most matches and show one; a whole page is 20-100 kB
+            text = text[:SNIPPET_TEXT].rsplit(" ", 1)[0]
+        sections.append([section["ids"][0], title.astext() if title else "", text])
+    path = Path(app.outdir) / "_static" / TEXT / f"{docname}.json"
+    _write_if_changed(path, json.dumps(sections, ensure_ascii=False, separators=(",", ":")))
+
+
+def _drop_glossary_from_index(app: Sphinx, exception) -> None:
+    """Take the glossary page out of the search index: the search page lists its entries in its own block.
+
+    Its index entries, objects and words are 150 kB of the 290 kB index every search downloads, and the
+    search page drops every result on that page (llmterms-search.js). The page stays in ``docnames``, so
+    the other pages' numbers do not change. Sphinx reads this file back in an incremental build and
+    writes it again, so this runs after every build.
+    """
+    path = Path(app.outdir) / "searchindex.js"
+    glossary = app.env.domains["llmterms"].page_docname
+    if exception is not None or not _is_site(app) or glossary is None or not path.is_file():
+        return
+    text = path.read_text(encoding="utf-8")
+    head, body, tail = (
+        text[: text.index("(") + 1],
+        text[text.index("(") + 1 : text.rindex(")")],
+        text[text.rindex(")") :],
+    )
+    index = json.loads(body)
+    if glossary not in index["docnames"]:
+        return
+    page = index["docnames"].index(glossary)
+    for key in ("terms", "titleterms"):
+        for word, found in list(index[key].items()):
+            found = [d for d in (found if isinstance(found, list) else [found]) if d != page]
+            if not found:
+                del index[key][word]
+            else:
+                index[key][word] = found if len(found) > 1 else found[0]
+    for key in ("indexentries", "alltitles"):
+        for name, found in list(index[key].items()):
+            found = [f for f in found if f[0] != page]
+            if found:
+                index[key][name] = found
+            else:
+                del index[key][name]
+    for prefix, found in list(index["objects"].items()):
+        found = [o for o in found if o[0] != page]
+        if found:
+            index["objects"][prefix] = found
+        else:
+            del index["objects"][prefix]
+    lighter = head + json.dumps(index, ensure_ascii=False, separators=(",", ":"), sort_keys=True) + tail
+    _write_if_changed(path, lighter)
+
+
+def _visit_citation(self, node: nodes.citation) -> None:
+    """A bibliography entry as a list item: docutils' ``doc-biblioentry`` inside ``role="list"`` is
+    deprecated in ARIA 1.2 and leaves the list without items, axe-core's one critical finding here."""
+    HTML5Translator.visit_citation(self, node)
+    self.body[-1] = self.body[-1].replace('role="doc-biblioentry"', 'role="listitem"')
 
 
 def _add_static(app: Sphinx, config) -> None:
@@ -103,7 +382,9 @@ def _add_static(app: Sphinx, config) -> None:
 def setup(app: Sphinx) -> None:
     app.connect("config-inited", _add_static)
     app.connect("env-updated", _write_data)
-    app.add_js_file("llmterms-offline.js")  # not deferred: it must run before the search does
-    app.add_js_file(SCRIPT, loading_method="defer")
-    app.add_js_file("llmterms.js", loading_method="defer")
+    app.connect("html-page-context", _page_scripts)
+    app.connect("doctree-resolved", _lighten_glossary_page)
+    app.connect("build-finished", _drop_glossary_from_index)
     app.add_css_file("llmterms-web.css")
+    app.add_node(nodes.citation, override=True, html=(_visit_citation, HTML5Translator.depart_citation))
+    stylesheets.setup(app)  # part of each page's weight, as the scripts above are

@@ -1,65 +1,14 @@
-/* llmterms: glossary tooltips, the glossary page's filter, and glossary results on the search page.
- * Data comes from llmterms-glossary.js (window.LLMTERMS_GLOSSARY), written at build time from glossary/.
- * No network: everything here works from a folder opened in the browser. */
+/* llmterms: glossary tooltips and the glossary page's filter.
+ * A chapter's tooltip data comes from _static/llmterms-tips/<page>.js (window.LLMTERMS_GLOSSARY: the entries
+ * the page links), written at build time from glossary/; on the glossary page the entries on the page are the
+ * data. No network: everything here works from a folder opened in the browser. */
 (function () {
   "use strict";
 
-  const entries = window.LLMTERMS_GLOSSARY || [];
   const root = document.documentElement.dataset.content_root || "./";
-
-  /* -- Names and ranking (the same tiers as llmterms.glossary.search, simplified) ---------------- */
-  const normalize = (s) => s.normalize("NFKD").toLowerCase().replace(/[^\p{L}\p{N}]+/gu, "");
-  const words = (s) => s.normalize("NFKD").toLowerCase().split(/[^\p{L}\p{N}]+/u).filter(Boolean);
-
-  function withinOneEdit(a, b) {
-    if (a === b) return true;
-    if (Math.abs(a.length - b.length) > 1) return false;
-    if (a.length === b.length) {
-      const diff = [];
-      for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) diff.push(i);
-      if (diff.length === 1) return true;
-      return diff.length === 2 && diff[1] === diff[0] + 1 && a[diff[0]] === b[diff[1]] && a[diff[1]] === b[diff[0]];
-    }
-    if (a.length > b.length) [a, b] = [b, a];
-    let i = 0;
-    while (i < a.length && a[i] === b[i]) i++;
-    return a.slice(i) === b.slice(i + 1);
-  }
-
-  function nameScore(q, qwords, entry) {
-    let best = 0;
-    [entry.t, ...entry.a].forEach((name, rank) => {
-      const n = normalize(name);
-      const nw = words(name);
-      const bonus = rank === 0 ? 20 : 0;
-      if (q === n) { best = Math.max(best, rank === 0 ? 1000 : 950); return; }
-      const extra = nw.length - qwords.length;
-      const first = qwords.length && nw[0] === qwords[0] ? 10 : 0;
-      if (qwords.length && qwords.every((w) => nw.includes(w))) best = Math.max(best, 850 + bonus + first - 15 * extra);
-      else if (q.length >= 2 && nw.some((_, i) => nw.slice(0, i + 1).join("") === q)) best = Math.max(best, 800 + bonus - (n.length - q.length));
-      else if (q.length >= 3 && qwords.every((qw) => nw.some((w) => w.startsWith(qw)))) best = Math.max(best, 700 + bonus - 10 * extra - n.length / 10);
-      else if (q.length >= 3 && n.includes(q)) best = Math.max(best, 650 + bonus - (n.length - q.length));
-      if (q.length >= 4 && withinOneEdit(q, n)) best = Math.max(best, 600 + bonus + (q[0] === n[0] ? 5 : 0));
-    });
-    return best;
-  }
-
-  function rank(query, limit) {
-    const q = normalize(query);
-    const qwords = words(query);
-    if (!q) return [];
-    let scored = entries.map((e) => [nameScore(q, qwords, e), e]).filter(([s]) => s > 0);
-    if (scored.length < limit) {
-      const named = new Set(scored.map(([, e]) => e));
-      entries.forEach((e) => {
-        if (named.has(e)) return;
-        const text = words(e.s);
-        if (qwords.length && qwords.every((w) => text.includes(w))) scored.push([100, e]);
-      });
-    }
-    scored.sort((x, y) => y[0] - x[0] || x[1].t.localeCompare(y[1].t));
-    return scored.slice(0, limit).map(([, e]) => e);
-  }
+  const words = (s) => s.normalize("NFKD").toLowerCase().replace(/\p{M}/gu, "").split(/[^\p{L}\p{N}]+/u).filter(Boolean);
+  const normalize = (s) => words(s).join("");
+  const clean = (node) => node.textContent.replace(/[\u00b6#]$/, "").trim();
 
   const el = (tag, attrs = {}, ...children) => {
     const node = document.createElement(tag);
@@ -69,15 +18,49 @@
   };
   const statusBadge = (status) => el("span", { class: `llmterms-status llmterms-status-${status}`, text: status });
 
-  /* -- Tooltips ---------------------------------------------------------------------------------- */
+  /* -- Where a link's entry is described -------------------------------------------------------- */
   const byAnchor = new Map();
-  entries.forEach((e) => {
-    [e.u, ...Object.values(e.au)].forEach((url) => url && byAnchor.set(url.split("#")[1], e));
+  (window.LLMTERMS_GLOSSARY || []).forEach((e) => {
+    (e.k || []).forEach((anchor) => byAnchor.set(anchor, e));
   });
 
+  /** On the glossary page: the entry whose name has this anchor, read from the page itself. */
+  function entryOnPage(anchor) {
+    const dt = document.getElementById(anchor);
+    if (!dt || dt.tagName !== "DT") return null;
+    let head = dt;
+    while (head.classList.contains("llmterms-alias") && head.previousElementSibling) head = head.previousElementSibling;
+    let dd = dt;
+    while (dd && dd.tagName !== "DD") dd = dd.nextElementSibling;
+    if (!dd) return null;
+    const summary = dd.querySelector(".llmterms-summary");
+    const status = (dd.querySelector(".llmterms-meta") || dd).textContent.match(/Status:\s*(\w+)/);
+    return { t: clean(head), s: summary ? clean(summary) : "", st: status ? status[1] : "current", u: "#" + head.id, local: true };
+  }
+  const entryFor = (anchor) => byAnchor.get(anchor) || entryOnPage(anchor);
+
+  /* -- Tooltips: on hover, on keyboard focus, and on a first tap on a touch screen ------------------ */
   let tip = null;
   let hideTimer = null;
   let owner = null;
+
+  function place(link) {
+    const view = document.documentElement;
+    const width = Math.min(360, view.clientWidth - 16);
+    tip.style.width = width + "px";
+    const box = link.getClientRects()[0] || link.getBoundingClientRect();
+    const left = Math.max(8, Math.min(box.left, view.clientWidth - width - 8));
+    const height = tip.offsetHeight;
+    const below = box.bottom + 6;
+    // Below the link when it fits on screen, else above it when that fits, else wherever more of it shows.
+    let top = below;
+    if (below + height > view.clientHeight - 8) {
+      const above = box.top - 6 - height;
+      top = above >= 8 ? above : Math.max(8, Math.min(below, view.clientHeight - 8 - height));
+    }
+    tip.style.left = left + window.scrollX + "px";
+    tip.style.top = top + window.scrollY + "px";
+  }
 
   function showTip(link, entry) {
     clearTimeout(hideTimer);
@@ -90,18 +73,13 @@
     tip.replaceChildren(
       el("div", { class: "llmterms-tip-head" }, el("strong", { text: entry.t }), " ", statusBadge(entry.st)),
       el("p", { text: entry.s }),
-      el("a", { href: root + entry.u, text: "Open the glossary entry \u2192" }),
+      el("a", { href: entry.local ? entry.u : root + entry.u, text: "Open the glossary entry \u2192" }),
     );
     if (owner && owner !== link) owner.removeAttribute("aria-describedby");
     owner = link;
     link.setAttribute("aria-describedby", "llmterms-tip");
     tip.hidden = false;
-    const box = link.getBoundingClientRect();
-    const width = Math.min(360, document.documentElement.clientWidth - 16);
-    tip.style.width = width + "px";
-    const left = Math.max(8, Math.min(box.left, document.documentElement.clientWidth - width - 8));
-    tip.style.left = left + window.scrollX + "px";
-    tip.style.top = box.bottom + window.scrollY + 6 + "px";
+    place(link);
   }
 
   function hideTip() {
@@ -112,31 +90,63 @@
   const scheduleHide = () => { clearTimeout(hideTimer); hideTimer = setTimeout(hideTip, 250); };
 
   function initTooltips() {
+    let touch = false;
+    // A chapter's term links hold a .std-term span; the glossary page's own links to entries do not (web.py).
+    const local = document.querySelector("dl.llmterms-glossary") !== null;
     document.querySelectorAll("a.reference.internal").forEach((link) => {
-      if (!link.querySelector(".std-term")) return;
-      const entry = byAnchor.get((link.getAttribute("href") || "").split("#")[1]);
+      if (!link.querySelector(".std-term") && !(local && (link.getAttribute("href") || "").startsWith("#term-"))) return;
+      const entry = entryFor((link.getAttribute("href") || "").split("#")[1] || "");
       if (!entry) return;
       link.classList.add("llmterms-term-link");
-      link.addEventListener("mouseenter", () => showTip(link, entry));
-      link.addEventListener("mouseleave", scheduleHide);
-      link.addEventListener("focus", () => showTip(link, entry));
-      link.addEventListener("blur", scheduleHide);
+      link.addEventListener("pointerdown", (event) => { touch = event.pointerType === "touch"; });
+      link.addEventListener("mouseenter", () => { if (!touch) showTip(link, entry); });
+      link.addEventListener("mouseleave", () => { if (!touch) scheduleHide(); });
+      link.addEventListener("focus", () => { if (!touch) showTip(link, entry); });
+      link.addEventListener("blur", () => { if (!touch) scheduleHide(); });
+      // A tap shows the tooltip, whose own link opens the entry; a second tap on the term follows it.
+      link.addEventListener("click", (event) => {
+        if (!touch || owner === link) return;
+        event.preventDefault();
+        showTip(link, entry);
+      });
     });
     document.addEventListener("keydown", (event) => { if (event.key === "Escape") hideTip(); });
+    document.addEventListener("pointerdown", (event) => {
+      if (tip && !tip.hidden && !tip.contains(event.target) && !(owner && owner.contains(event.target))) hideTip();
+    });
   }
 
   /* -- The glossary page: filter as you type, jump by category and by letter ----------------------- */
+
+  /** How well an entry matches the filter's words: names before text, whole words before word starts; 0 is no match. */
+  function filterScore(qwords, q, group) {
+    if (!qwords.length) return 1;
+    if (group.names.some((n) => n.norm === q)) return group.names[0].norm === q ? 60 : 55;
+    const every = (list, test) => qwords.every((w) => list.some((x) => test(x, w)));
+    const same = (x, w) => x === w, starts = (x, w) => x.startsWith(w);
+    for (const [i, n] of group.names.entries()) {
+      if (every(n.words, same)) return (i === 0 ? 50 : 45) - n.words.length / 100;
+    }
+    for (const [i, n] of group.names.entries()) {
+      if (every(n.words, starts)) return (i === 0 ? 40 : 35) - n.words.length / 100;
+    }
+    if (every(group.words, same)) return 20;
+    if (every(group.words, starts)) return 10;
+    return 0;
+  }
+
   function initGlossaryPage() {
     const lists = [...document.querySelectorAll("dl.llmterms-glossary")];
     if (!lists.length) return;
+    document.documentElement.classList.add("llmterms-glossary-page");
     const groups = [];
     lists.forEach((dl) => {
       let current = [];
       [...dl.children].forEach((child) => {
         current.push(child);
         if (child.tagName === "DD") {
-          const names = current.filter((n) => n.tagName === "DT").map((n) => n.textContent.replace(/[\u00b6#]$/, "").trim());
-          groups.push({ nodes: current, names, text: normalize(current.map((n) => n.textContent).join(" ")), section: dl.closest("section") });
+          const names = current.filter((n) => n.tagName === "DT").map((n) => ({ text: clean(n), norm: normalize(clean(n)), words: words(clean(n)) }));
+          groups.push({ nodes: current, names, words: words(current.map((n) => n.textContent).join(" ")), dl, position: groups.length, section: dl.closest("section") });
           current = [];
         }
       });
@@ -147,10 +157,10 @@
     const categories = el("nav", { class: "llmterms-jump", "aria-label": "Glossary categories" });
     sections.forEach((s) => {
       const title = s.querySelector("h2, h3");
-      categories.append(el("a", { href: "#" + s.id, text: title ? title.textContent.replace(/[\u00b6#]$/, "").trim() : s.id }));
+      categories.append(el("a", { href: "#" + s.id, text: title ? clean(title) : s.id }));
     });
     const letters = el("nav", { class: "llmterms-letters", "aria-label": "Glossary initial letters" });
-    const initials = [...new Set(groups.map((g) => normalize(g.names[0]).charAt(0).toUpperCase()))].sort();
+    const initials = [...new Set(groups.map((g) => g.names[0].norm.charAt(0).toUpperCase()))].sort();
     let letter = "";
     initials.forEach((l) => {
       const button = el("button", { type: "button", "aria-pressed": "false", text: l });
@@ -161,43 +171,47 @@
       });
       letters.append(button);
     });
+    // Matches of a filter are listed best first in one list; with no filter, every entry is back in place.
+    const ranked = el("dl", { class: "llmterms-glossary llmterms-filtered simple", hidden: "" });
     function apply() {
-      const q = normalize(input.value);
-      let shown = 0;
+      const qwords = words(input.value);
+      const q = qwords.join("");
+      let shown = [];
       groups.forEach((g) => {
-        const visible = (!q || g.text.includes(q)) && (!letter || normalize(g.names[0]).toUpperCase().startsWith(letter));
-        g.nodes.forEach((n) => (n.hidden = !visible));
-        if (visible) shown++;
+        g.score = filterScore(qwords, q, g);
+        if (letter && !g.names[0].norm.toUpperCase().startsWith(letter)) g.score = 0;
+        g.nodes.forEach((n) => (n.hidden = g.score === 0));
+        if (g.score) shown.push(g);
       });
-      sections.forEach((s) => (s.hidden = !groups.some((g) => g.section === s && !g.nodes[0].hidden)));
-      count.textContent = `${shown} of ${groups.length} entries`;
+      if (qwords.length) {
+        shown.sort((a, b) => b.score - a.score || a.position - b.position);
+        shown.forEach((g) => g.nodes.forEach((n) => ranked.append(n)));
+        ranked.hidden = false;
+        sections.forEach((s) => (s.hidden = true));
+      } else if (!ranked.hidden) {
+        groups.forEach((g) => g.nodes.forEach((n) => g.dl.append(n)));
+        ranked.hidden = true;
+      }
+      if (!qwords.length) sections.forEach((s) => (s.hidden = !groups.some((g) => g.section === s && g.score)));
+      count.textContent = `${shown.length} of ${groups.length} entries`;
     }
     input.addEventListener("input", apply);
-    const bar = el("div", { class: "llmterms-toolbar" }, input, count, categories, letters);
+    // On a phone the categories and letters fold away, so the sticky bar is one line high.
+    const more = el("details", { class: "llmterms-more" }, el("summary", { text: "Categories and letters" }), categories, letters);
+    if (window.matchMedia("(min-width: 720px)").matches) more.open = true;
+    const bar = el("div", { class: "llmterms-toolbar" }, el("div", { class: "llmterms-filter-line" }, input, count), more);
     sections[0].before(bar);
+    sections[0].before(ranked);
+    const measure = () => document.documentElement.style.setProperty("--llmterms-toolbar-height", bar.offsetHeight + "px");
+    more.addEventListener("toggle", measure);
+    window.addEventListener("resize", measure);
+    // A category jump closes the folded bar on a phone, so the heading is not under it.
+    categories.addEventListener("click", () => { if (!window.matchMedia("(min-width: 720px)").matches) more.open = false; measure(); });
+    measure();
     apply();
   }
 
-  /* -- The search page: glossary entries first, with their summaries -------------------------------- */
-  function initSearchPage() {
-    const results = document.getElementById("search-results");
-    const query = new URLSearchParams(window.location.search).get("q");
-    if (!results || !query) return;
-    const found = rank(query, 5);
-    if (!found.length) return;
-    const list = el("ul", { class: "llmterms-search-results" });
-    found.forEach((e) => {
-      list.append(
-        el("li", {},
-          el("a", { href: root + e.u, text: e.t }), " ", statusBadge(e.st),
-          el("span", { class: "llmterms-search-category", text: " \u2014 " + e.c }),
-          el("p", { class: "llmterms-search-summary", text: e.s })),
-      );
-    });
-    results.before(el("section", { id: "llmterms-glossary-results", "aria-label": "Glossary matches" }, el("h2", { text: "Glossary" }), list));
-  }
-
-  const start = () => { initTooltips(); initGlossaryPage(); initSearchPage(); };
+  const start = () => { initTooltips(); initGlossaryPage(); };
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
   else start();
 })();

@@ -1,0 +1,91 @@
+"""What a page costs a reader: bytes of a first visit, which scripts, and time on a slow phone (issue 18).
+
+Targets: a chapter at most 500 kB as served uncompressed, the glossary page 1.5 MB, the search page 1 MB
+for a typical query with its snippets; first paint under 2 s and search results under 3 s on Chrome
+DevTools' Slow 4G profile with the CPU four times slower (not reached yet: see below). The numbers are printed, so `tox -e browser -- -s`
+shows them; `python -m tests.browser.measure` prints every page's.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.browser.measure import QUERY, SEARCH_DONE, pages, slow_phone, visit
+
+KB = 1000
+LIMITS = {"chapter": 500 * KB, "glossary.html": 1500 * KB, "search": 1000 * KB, "other": 1000 * KB}
+CHAPTER = re.compile(r"^\d\d-")
+
+
+def limit(name: str) -> int:
+    if CHAPTER.match(name):
+        return LIMITS["chapter"]
+    return LIMITS.get(name, LIMITS["other"])
+
+
+def test_every_page_keeps_to_its_weight(browser, base_url, site):
+    heavy = {}
+    for name in pages(site):
+        record = visit(browser, base_url + name)
+        print(f"{name}: {record.total / KB:.0f} kB, {len(record.scripts)} scripts")
+        if record.total > limit(name):
+            heavy[name] = record.total
+        # No page loads Font Awesome (its script was 1.56 MB, its font 115 kB) ...
+        assert not [url for url, _, _ in record.responses if "fontawesome" in url], name
+        # ... and only the search page loads the search machinery.
+        if name != "search.html":
+            assert not [
+                u for u in record.scripts if re.search(r"searchindex|searchtools|llmterms-ranking", u)
+            ], name
+    assert heavy == {}
+
+
+@pytest.mark.parametrize("query", [QUERY, "rope scaling", "imatrix"])
+def test_a_search_with_its_snippets_keeps_to_1_mb(browser, base_url, query):
+    record = visit(browser, f"{base_url}search.html?q={query}", done=SEARCH_DONE, screens=1)
+    print(f"search {query!r}: {record.total / KB:.0f} kB")
+    assert record.total <= LIMITS["search"]
+    # No snippet reads a whole page, and none the glossary page.
+    fetched = [url for url, kind, _ in record.responses if kind == "fetch"]
+    assert fetched and all("/_static/llmterms-text/" in url for url in fetched)
+    assert len(fetched) == len(set(fetched))
+
+
+def test_every_icon_on_a_page_is_drawn_by_llmterms_icons(site):
+    css = (site / "_static" / "llmterms-icons.css").read_text()
+    modifiers = {"fa-solid", "fa-lg", "fa-fw", "fa-2x"}
+    used = set()
+    for name in pages(site):
+        used |= set(
+            re.findall(
+                r"\bfa-[a-z0-9-]+", " ".join(re.findall(r'class="([^"]*)"', (site / name).read_text()))
+            )
+        )
+    missing = sorted(icon for icon in used - modifiers if f".{icon} " not in css)
+    assert used - modifiers and missing == []
+
+
+# The issue's targets are 2 s to the first paint and 3 s to the results. Measured on this site (December
+# 2026): 2.3-3.3 s and about 8 s. What remains on the critical path is the theme's stylesheet (110 kB after
+# the purge, 0.7 s of Slow 4G alone, after two round trips of 562 ms) and, for the results, the search index
+# with the glossary data (400 kB). These tests hold what was reached, so that it does not get worse.
+FIRST_PAINT = {"06-quantization.html": 3500, "glossary.html": 4000, "index.html": 3000, "search": 3000}
+RESULTS = 10_000
+
+
+@pytest.mark.parametrize("name", ["06-quantization.html", "glossary.html", "index.html"])
+def test_first_paint_on_a_slow_phone(browser, base_url, name):
+    timing = slow_phone(browser, base_url + name)
+    print(
+        f"{name}: first paint {timing.first_paint:.0f} ms, DOMContentLoaded {timing.dom_content_loaded:.0f} ms"
+    )
+    assert timing.first_paint < FIRST_PAINT[name]
+
+
+def test_search_results_on_a_slow_phone(browser, base_url):
+    timing = slow_phone(browser, f"{base_url}search.html?q={QUERY}", results="#search-results ul.search li")
+    print(f"search: first paint {timing.first_paint:.0f} ms, results {timing.results:.0f} ms")
+    assert timing.first_paint < FIRST_PAINT["search"]
+    assert timing.results < RESULTS
