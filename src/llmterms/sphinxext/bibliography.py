@@ -68,7 +68,7 @@ def _keep_formatted_entries() -> None:
             computed.save(app, "bibliography", name, formatted)
         return iter(formatted)
 
-    get_formatted_entries.keeps_results = True
+    get_formatted_entries.keeps_results = True  # type: ignore[attr-defined]  # the mark of our wrapper
     BibtexDomain.get_formatted_entries = get_formatted_entries
 
 
@@ -115,7 +115,7 @@ def _keep_formatted_citations() -> None:
             return result
         return result.deepcopy()
 
-    resolve_xref.keeps_results = True
+    resolve_xref.keeps_results = True  # type: ignore[attr-defined]  # the mark of our wrapper
     BibtexDomain.resolve_xref = resolve_xref
 
 

@@ -19,7 +19,7 @@ from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
 from llmterms import glossary as _glossary
-from llmterms.sphinxext.domain import GlossaryDomain, entry_files, glossary_dir
+from llmterms.sphinxext.domain import GlossaryDomain, domain_of, entry_files, glossary_dir
 
 logger = logging.getLogger(__name__)
 
@@ -64,17 +64,17 @@ class GlossaryDirective(SphinxDirective):
         for file in files:
             self.env.note_dependency(file)
         try:
-            glossary = _glossary.load(root, strict=False)
+            loaded = _glossary.load(root, strict=False)
         except _glossary.GlossaryError as exc:
             problems, glossary = exc.problems, None
         else:
-            problems = glossary.problems
+            problems, glossary = loaded.problems, loaded
         # Reported while the page is read: -W fails the build on a malformed entry, as `llmterms define` does.
         for problem in problems:
             logger.warning("%s", problem, type="llmterms", subtype="glossary")
         if glossary is None:
             return []
-        domain: GlossaryDomain = self.env.domains["llmterms"]
+        domain = domain_of(self.env)
         domain.note_page(self.env.docname, files, [entry.to_dict() for entry in glossary])
 
         result: list[nodes.Node] = []
@@ -131,7 +131,7 @@ class UsedIn(SphinxPostTransform):
         placeholders = list(self.document.findall(used_in))
         if not placeholders:
             return
-        used = self.env.domains["llmterms"].used_in()
+        used = domain_of(self.env).used_in()
         for placeholder in placeholders:
             pages = used.get(placeholder["term"], [])
             if not pages:

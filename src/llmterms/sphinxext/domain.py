@@ -14,6 +14,7 @@ kept on ``app`` or set on ``env`` from a directive, so incremental and parallel 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import cast
 
 from docutils import nodes
 from sphinx import addnodes
@@ -110,8 +111,9 @@ class GlossaryDomain(Domain):
             yield name, name, "term", docname, anchor, 0
 
 
-def _domain(env) -> GlossaryDomain:
-    return env.domains["llmterms"]
+def domain_of(env) -> GlossaryDomain:
+    """This build's ``llmterms`` domain, typed as ours (Sphinx's registry knows only ``Domain``)."""
+    return cast(GlossaryDomain, env.domains["llmterms"])
 
 
 def _record_uses(app: Sphinx, doctree: nodes.document) -> None:
@@ -121,12 +123,12 @@ def _record_uses(app: Sphinx, doctree: nodes.document) -> None:
         for node in doctree.findall(addnodes.pending_xref)
         if node.get("refdomain") == "std" and node.get("reftype") == "term"
     ]
-    _domain(app.env).note_uses(app.env.docname, sorted(set(targets)))
+    domain_of(app.env).note_uses(app.env.docname, sorted(set(targets)))
 
 
 def _outdated(app: Sphinx, env, added, changed, removed) -> list[str]:
     """Re-read the glossary page when an entry file appears or disappears (dependencies catch edits only)."""
-    page = _domain(env).data["page"]
+    page = domain_of(env).data["page"]
     if page and page["docname"] not in changed and page["files"] != entry_files(app):
         return [page["docname"]]
     return []
@@ -137,7 +139,7 @@ def _rewrite_glossary_page(app: Sphinx, env) -> list[str]:
 
     The lines name each page by its title, so a new title of a page listed there counts as a change.
     """
-    domain = _domain(env)
+    domain = domain_of(env)
     if domain.page_docname is None:
         return []
     used = domain.used_in()

@@ -62,7 +62,7 @@ def _watch(app: Sphinx) -> None:
                 render()
 
         setattr(builder, step, render_if_changed)
-    builder.write_documents = write_documents_noted
+    builder.write_documents = write_documents_noted  # type: ignore[method-assign]  # this builder only
     app.connect("env-get-outdated", note_outdated)
     app.connect("env-before-read-docs", note_read)
 

@@ -20,6 +20,7 @@ import functools
 import hashlib
 import os
 from pathlib import Path
+from typing import Any, cast
 
 from docutils import nodes
 from docutils.parsers.rst import directives
@@ -30,7 +31,7 @@ from llmterms.sphinxext import computed
 
 # Text in an SVG as text, not as glyph outlines: a figure is half the bytes, and its words can be found,
 # read by a screen reader, and coloured by the page's theme.
-RC = {
+RC: dict[str, Any] = {
     "figure.figsize": (7.0, 4.0),
     "font.size": 10,
     "axes.grid": True,
@@ -53,7 +54,7 @@ def _draw(code: str, stem: Path) -> None:
     import matplotlib.pyplot as plt
     import numpy as np
 
-    with matplotlib.rc_context(RC):
+    with matplotlib.rc_context(RC):  # type: ignore[arg-type]  # matplotlib types each rc key as a Literal
         plt.close("all")
         exec(compile(code, f"<plot {stem.name}>", "exec"), {"np": np, "plt": plt, "__name__": "__plot__"})
         figure = plt.gcf()
@@ -105,7 +106,7 @@ class PlotDirective(SphinxDirective):
         """Write the figure's SVG and PDF at ``stem``, drawn only when the build cache has no current copy."""
         app = self.env.app
         name = computed.key(app, "plot", code, computed.digest_of(__file__), matplotlib_version())
-        files = computed.load(app, "plots", name)
+        files = cast("dict[str, bytes] | None", computed.load(app, "plots", name))
         if files is None:
             _draw(code, stem)
             files = {suffix: stem.with_suffix(suffix).read_bytes() for suffix in (".svg", ".pdf")}

@@ -22,7 +22,7 @@ from pathlib import Path
 from sphinx.application import Sphinx
 
 #: The stylesheets purged, relative to the output's _static folder.
-TARGETS = ("styles/pydata-sphinx-theme.css", "styles/sphinx-book-theme.css", "basic.css")
+TARGETS: tuple[str, ...] = ("styles/pydata-sphinx-theme.css", "styles/sphinx-book-theme.css", "basic.css")
 TARGETS += ("sphinx-design.min.css",)
 _WORD = re.compile(r"-?[A-Za-z_][\w-]*")
 _CLASS = re.compile(r"\.(-?[A-Za-z_][\w-]*)")
@@ -75,7 +75,9 @@ def _blocks(text: str) -> Iterator[tuple[str, str | None]]:
 
 
 def _selectors(prelude: str) -> list[str]:
-    parts, depth, current = [], 0, []
+    parts: list[str] = []
+    current: list[str] = []
+    depth = 0
     for c in prelude:
         if c in "([":
             depth += 1

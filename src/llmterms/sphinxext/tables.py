@@ -17,6 +17,7 @@ from __future__ import annotations
 import importlib
 import inspect
 from collections.abc import Mapping
+from typing import cast
 
 from docutils import nodes
 from docutils.parsers.rst import directives
@@ -80,7 +81,7 @@ class TableDirective(SphinxDirective):
         """The function's rows as dictionaries, from the build cache if its code and inputs are unchanged."""
         app = self.env.app
         name = computed.key(app, "llmterms-table", target, computed.digest_of(inspect.getfile(module)))
-        rows = computed.load(app, "tables", name)
+        rows = cast("list[dict] | None", computed.load(app, "tables", name))
         if rows is None:
             # Rows may be mappings or named tuples (such as llmterms.tiny.QuantRow).
             rows = [

@@ -28,7 +28,7 @@ from sphinx.writers.html5 import HTML5Translator
 from llmterms import glossary as _glossary
 from llmterms.ranking import normalize, words
 from llmterms.sphinxext import stylesheets
-from llmterms.sphinxext.domain import GlossaryDomain, glossary_dir
+from llmterms.sphinxext.domain import GlossaryDomain, domain_of, glossary_dir
 
 STATIC = Path(__file__).parent / "static"
 SCRIPT = "llmterms-glossary.js"
@@ -159,7 +159,7 @@ def _script(variable: str, payload) -> str:
 def _write_data(app: Sphinx, env) -> None:
     # Written once reading is done and before any page is: each page's <script ...?v=checksum> stamp is
     # computed from these files, so they must already hold this build's data.
-    domain = env.domains["llmterms"]
+    domain = domain_of(env)
     if not _is_site(app) or not domain.entries:
         return
     data = _entries_data(domain)
@@ -196,7 +196,7 @@ def _page_scripts(app: Sphinx, pagename: str, templatename: str, context: dict, 
     if not _is_site(app):
         return
     _drop_unused(context, doctree)
-    domain = app.env.domains["llmterms"]
+    domain = domain_of(app.env)
     if pagename == "search":
         app.add_js_file("llmterms-offline.js")  # not deferred: it must run before the search does
         # Deferred, and before ours (priority): see docs/_templates/search.html.
@@ -227,9 +227,7 @@ _USED_BY = {
 
 
 def _has_class(doctree: nodes.document, prefix: str) -> bool:
-    return any(
-        c.startswith(prefix) for node in doctree.findall(nodes.Element) for c in node.get("classes", ())
-    )
+    return any(c.startswith(prefix) for node in doctree.findall(nodes.Element) for c in node["classes"])
 
 
 #: Stylesheets a page can be painted without (code colours, copy buttons): loaded without blocking. Not
@@ -281,7 +279,7 @@ def _lighten_glossary_page(app: Sphinx, doctree: nodes.document, docname: str) -
     About 1,600 citation links on that page repeat the bibliography's text in a hover title (300 kB): they
     keep their target, the chapters keep their titles. Wrappers that only carried classes go too.
     """
-    if docname != app.env.domains["llmterms"].page_docname:
+    if docname != domain_of(app.env).page_docname:
         _write_text(app, doctree, docname)
         return
     for node in list(doctree.findall(nodes.reference)):
@@ -294,9 +292,9 @@ def _lighten_glossary_page(app: Sphinx, doctree: nodes.document, docname: str) -
             if "std-term" in child["classes"]:
                 node.replace(child, child.children)
     # The wrapper of each of the 1,100 citations (48 kB): nothing styles it, and no link targets its id.
-    for node in list(doctree.findall(nodes.inline)):
-        if "bibtex-citation" in node["classes"]:
-            node.parent.replace(node, node.children)
+    for wrapper in list(doctree.findall(nodes.inline)):
+        if "bibtex-citation" in wrapper["classes"]:
+            wrapper.parent.replace(wrapper, wrapper.children)
 
 
 def _write_text(app: Sphinx, doctree: nodes.document, docname: str) -> None:
@@ -331,7 +329,7 @@ def _drop_glossary_from_index(app: Sphinx, exception) -> None:
     writes it again, so this runs after every build.
     """
     path = Path(app.outdir) / "searchindex.js"
-    glossary = app.env.domains["llmterms"].page_docname
+    glossary = domain_of(app.env).page_docname
     if exception is not None or not _is_site(app) or glossary is None or not path.is_file():
         return
     text = path.read_text(encoding="utf-8")
