@@ -69,7 +69,7 @@ def _keep_formatted_entries() -> None:
         return iter(formatted)
 
     get_formatted_entries.keeps_results = True  # type: ignore[attr-defined]  # the mark of our wrapper
-    BibtexDomain.get_formatted_entries = get_formatted_entries
+    BibtexDomain.get_formatted_entries = get_formatted_entries  # type: ignore[method-assign]  # patched once per process
 
 
 #: The formatted citations of this process: the cache key they were made under, and each citation's nodes.
@@ -116,7 +116,7 @@ def _keep_formatted_citations() -> None:
         return result.deepcopy()
 
     resolve_xref.keeps_results = True  # type: ignore[attr-defined]  # the mark of our wrapper
-    BibtexDomain.resolve_xref = resolve_xref
+    BibtexDomain.resolve_xref = resolve_xref  # type: ignore[method-assign]  # patched once per process
 
 
 def _forget_citations(app: Sphinx) -> None:
