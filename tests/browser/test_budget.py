@@ -15,7 +15,15 @@ import pytest
 from tests.browser.measure import QUERY, SEARCH_DONE, pages, slow_phone, visit
 
 KB = 1000
-LIMITS = {"chapter": 500 * KB, "glossary.html": 1500 * KB, "search": 1000 * KB, "other": 1000 * KB}
+# The issue sets the chapter, glossary and search targets. The API reference is, like the glossary, one long
+# reference page (every public function with its example): it gets the glossary's budget, the rest 1 MB.
+LIMITS = {
+    "chapter": 500 * KB,
+    "glossary.html": 1500 * KB,
+    "api.html": 1500 * KB,
+    "search": 1000 * KB,
+    "other": 1000 * KB,
+}
 CHAPTER = re.compile(r"^\d\d-")
 
 
