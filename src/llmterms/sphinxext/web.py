@@ -8,7 +8,7 @@ Each page loads only what it uses (issue 18: every page used to load every scrip
 - for the search page's glossary block, ranked as ``llmterms search`` ranks (:mod:`llmterms.ranking`'s
   input, computed here by the same functions), in the order its results need them (issue 18: results
   within 3 s on a slow phone): each entry's names and what its result line shows, written into the search
-  page with ``llmterms-search.js``, which ranks and draws the block; ``_static/llmterms-glossary.js``, the
+  page's head with ``llmterms-search.js``, which ranks and draws the block; ``_static/llmterms-glossary.js``, the
   summaries, filled in after; ``_static/llmterms-words/<letter>.js``, which entries' text holds each word,
   loaded only for a query's letters when it matches fewer than five names. ``llmterms-search-pages.js``
   lists Sphinx's page results below the block.
@@ -246,7 +246,8 @@ def _page_scripts(app: Sphinx, pagename: str, templatename: str, context: dict, 
     domain = domain_of(app.env)
     if pagename == "search":
         app.add_js_file("llmterms-offline.js")  # not deferred: it must run before the search does
-        context["llmterms_search_script"] = _search_script(app, domain)
+        if script := _search_script(app, domain):
+            app.add_js_file(None, body=script)
         # Deferred, and in this order: see docs/_templates/search.html.
         app.add_js_file("searchtools.js", priority=400, loading_method="defer")
         app.add_js_file("language_data.js", priority=400, loading_method="defer")
@@ -262,17 +263,23 @@ def _page_scripts(app: Sphinx, pagename: str, templatename: str, context: dict, 
 
 
 def _search_script(app: Sphinx, domain: GlossaryDomain) -> str:
-    """The glossary block's code and names, written into the search page after its results element.
+    """The glossary block's code and names, written into the search page's head.
 
     On a slow phone the page's stylesheets take two round trips; the page's own bytes arrive while the
     browser waits for them, so these 40 kB cost almost nothing there and need no request of their own (as
-    files, they were 0.35 s later than the first paint). The block is then drawn with the page.
+    files, they were 0.35 s later than the first paint). The block is then drawn as soon as the parser has
+    reached the results element.
     """
     if not domain.entries:
         return ""
     glossary = _glossary.load(glossary_dir(app), strict=False)
     code = (STATIC / "llmterms-search.js").read_text(encoding="utf-8")
-    text = _script("LLMTERMS_RANKING", _ranking_data(glossary, _entries_data(domain))) + code
+    ranking = _ranking_data(glossary, _entries_data(domain))
+    # The files it loads next, with this build's stamp: their positions are those of these entries.
+    static = Path(app.outdir) / "_static"
+    files = [static / SCRIPT, *sorted((static / WORDS).glob("*.js"))]
+    ranking["v"] = _stamp(b"".join(path.read_bytes() for path in files if path.is_file()))
+    text = _script("LLMTERMS_RANKING", ranking) + code
     # Nothing in it may close the <script> element or open an HTML comment inside it.
     return text.replace("</", "<\\/").replace("<!--", "<\\!--")
 

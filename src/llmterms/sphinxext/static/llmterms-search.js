@@ -1,12 +1,13 @@
 /* llmterms: the search page's glossary block. Glossary entries first, ranked exactly as `llmterms search` ranks
  * them (a port of llmterms/ranking.py over data computed by it at build time; the browser tests run the
- * project's whole query file through both and require the same answers). Written into the search page,
- * after its results element, with the names it ranks (window.LLMTERMS_RANKING; llmterms.sphinxext.web), so
- * that it waits neither for a request of its own nor for Sphinx's search or index (issue 18: results within
- * 3 s on a slow phone): the entries whose names match are drawn with the page, their summaries when
- * llmterms-glossary.js is in, and the entries only their text matches (a query matching fewer than five
- * names) once the words of the query's letters are (llmterms-words/<letter>.js). The pages and sections
- * that Sphinx's index finds are listed below, by llmterms-search-pages.js, once this block is complete. */
+ * project's whole query file through both and require the same answers). Written into the search page's
+ * head with the names it ranks (window.LLMTERMS_RANKING; llmterms.sphinxext.web), so that it waits neither
+ * for a request of its own nor for Sphinx's search or index (issue 18: results within 3 s on a slow phone):
+ * the entries whose names match are drawn as soon as the page's results element is parsed, their summaries
+ * when llmterms-glossary.js is in, and the entries only their text matches (a query matching fewer than
+ * five names) once the words of the query's letters are (llmterms-words/<letter>.js). The pages and
+ * sections that Sphinx's index finds are listed below, by llmterms-search-pages.js, once this block is
+ * complete. */
 (function () {
   "use strict";
 
@@ -19,7 +20,7 @@
   /** Run a script of the site (a <script> element, which works from a folder too, unlike fetch). */
   const load = (file, high) => new Promise((resolve) => {
     const script = document.createElement("script");
-    script.src = root + "_static/" + file;
+    script.src = `${root}_static/${file}?v=${R.v}`;  // this build's files (llmterms.sphinxext.web)
     if (high) script.fetchPriority = "high";
     script.onload = script.onerror = resolve;
     document.head.append(script);
@@ -220,8 +221,15 @@
     done.then(() => shared.resolveShown(new Set(R.pages.map((page) => page.split(".html")[0]))));
   }
 
-  // Written after the results element; anywhere earlier, it waits for the parser to reach it.
-  if (document.readyState === "loading" && !document.getElementById("search-results")) {
-    document.addEventListener("readystatechange", start, { once: true });
-  } else start();
+  // Written into the head: drawn as soon as the parser has reached the results element, not at the end.
+  let started = false;
+  const startOnce = () => { if (!started) { started = true; start(); } };
+  if (document.getElementById("search-results") || document.readyState !== "loading") startOnce();
+  else {
+    const parsed = new MutationObserver(() => {
+      if (document.getElementById("search-results")) { parsed.disconnect(); startOnce(); }
+    });
+    parsed.observe(document.documentElement, { childList: true, subtree: true });
+    document.addEventListener("readystatechange", () => { parsed.disconnect(); startOnce(); }, { once: true });
+  }
 })();
