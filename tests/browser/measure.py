@@ -200,7 +200,7 @@ def main(site: Path) -> None:
         for name, results in [
             ("06-quantization.html", None),
             ("glossary.html", None),
-            (f"search.html?q={QUERY}", "#search-results li"),
+            (f"search.html?q={QUERY}", "#search-results ul.search li"),
         ]:
             t = slow_phone(browser, base + name, results=results)
             print(

@@ -2,8 +2,9 @@
 
 Targets: a chapter at most 500 kB as served uncompressed, the glossary page 1.5 MB, the search page 1 MB
 for a typical query with its snippets; first paint under 2 s and search results under 3 s on Chrome
-DevTools' Slow 4G profile with the CPU four times slower (not reached yet: see below). The numbers are printed, so `tox -e browser -- -s`
-shows them; `python -m tests.browser.measure` prints every page's.
+DevTools' Slow 4G profile with the CPU four times slower (results reached; first paint not yet: see below).
+The numbers are printed, so `tox -e browser -- -s` shows them; `python -m tests.browser.measure` prints every
+page's.
 """
 
 from __future__ import annotations
@@ -76,11 +77,14 @@ def test_every_icon_on_a_page_is_drawn_by_llmterms_icons(site):
 
 
 # The issue's targets are 2 s to the first paint and 3 s to the results. Measured on this site (December
-# 2026): 2.3-3.3 s and about 8 s. What remains on the critical path is the theme's stylesheet (110 kB after
-# the purge, 0.7 s of Slow 4G alone, after two round trips of 562 ms) and, for the results, the search index
-# with the glossary data (400 kB). These tests hold what was reached, so that it does not get worse.
+# 2026, load average 1-4 on two cores): first paint 2.5-3.3 s; what remains on its critical path is the
+# theme's stylesheet (110 kB after the purge, 0.7 s of Slow 4G alone, after two round trips of 562 ms).
+# Results: the first result is the glossary block's first entry, drawn from the search page's own bytes a
+# frame after the first paint (median 2.7 s, single runs 2.5-3.1 s when the machine is busy: the margin is
+# thin until the first paint comes down); Sphinx's page results follow with its 140 kB index (about 5.5 s).
+# These tests hold what was reached, so that it does not get worse.
 FIRST_PAINT = {"06-quantization.html": 3500, "glossary.html": 4000, "index.html": 3000, "search": 3000}
-RESULTS = 10_000
+RESULTS = 3000
 
 
 @pytest.mark.parametrize("name", ["06-quantization.html", "glossary.html", "index.html"])

@@ -3,11 +3,11 @@
  * project's whole query file through both and require the same answers). Written into the search page's
  * head with the names it ranks (window.LLMTERMS_RANKING; llmterms.sphinxext.web), so that it waits neither
  * for a request of its own nor for Sphinx's search or index (issue 18: results within 3 s on a slow phone):
- * the entries whose names match are drawn as soon as the page's results element is parsed, their summaries
- * when llmterms-glossary.js is in, and the entries only their text matches (a query matching fewer than
- * five names) once the words of the query's letters are (llmterms-words/<letter>.js). The pages and
- * sections that Sphinx's index finds are listed below, by llmterms-search-pages.js, once this block is
- * complete. */
+ * the entries whose names match are drawn once the page's results element is parsed and the page first
+ * painted, their summaries when llmterms-glossary.js is in, and the entries only their text matches (a
+ * query matching fewer than five names) once the words of the query's letters are
+ * (llmterms-words/<letter>.js). The pages and sections that Sphinx's index finds are listed below, by
+ * llmterms-search-pages.js, once this block is complete. */
 (function () {
   "use strict";
 
@@ -217,13 +217,19 @@
   function start() {
     const results = document.getElementById("search-results");
     const query = new URLSearchParams(window.location.search).get("q");
+    // The query in the search field with its first results, not only once Sphinx's deferred script runs.
+    if (query) document.querySelectorAll('input[name="q"]').forEach((input) => { input.value ||= query; });
     const done = results && query ? glossaryBlock(query, results) : Promise.resolve();
     done.then(() => shared.resolveShown(new Set(R.pages.map((page) => page.split(".html")[0]))));
   }
 
-  // Written into the head: drawn as soon as the parser has reached the results element, not at the end.
+  // Written into the head: drawn once the parser has reached the results element, not at the end, and just
+  // after the page's first paint, which the block's work (ranking, its elements' layout) would otherwise
+  // delay: on a slow phone this keeps the first paint where it was without it, and the block a frame later.
   let started = false;
-  const startOnce = () => { if (!started) { started = true; start(); } };
+  const startOnce = () => {
+    if (!started) { started = true; requestAnimationFrame(() => setTimeout(start)); }
+  };
   if (document.getElementById("search-results") || document.readyState !== "loading") startOnce();
   else {
     const parsed = new MutationObserver(() => {
