@@ -1,4 +1,4 @@
-"""Sphinx glue for llmterms: the glossary page, build-time tables and figures, MathML, and web data.
+"""Sphinx glue for llmterms: the glossary's pages, build-time tables and figures, MathML, and web data.
 
 Enable it with ``extensions = ["llmterms.sphinxext"]``. The logic lives in the package
 (:mod:`llmterms.glossary` and the modules the tables and figures call); each module here is one feature
