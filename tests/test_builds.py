@@ -82,10 +82,10 @@ def test_editing_one_chapter_rereads_it_only(project):
     chapter.write_text(chapter.read_text() + "\nA second paragraph about nothing in particular.\n")
     result = sphinx(project)
     assert result.returncode == 0, result.stderr
-    # The glossary page's "Used in" lines are filled when it is written, so the chapter's edit reads
-    # neither the glossary page nor the glossary; no link changed, so the glossary page is not rewritten.
+    # The glossary pages' "Used in" lines are filled when they are written, so the chapter's edit reads
+    # neither the glossary's pages nor the glossary; no link changed, so none of them is rewritten.
     assert reread(result) == {"second"}
-    assert "glossary" not in written(result)
+    assert [page for page in written(result) if page.startswith("glossary")] == []
     assert "second paragraph" in (project / "html" / "second.html").read_text()
 
 
@@ -96,21 +96,25 @@ def test_a_new_link_updates_backlinks_tooltips_and_search_incrementally(project)
     result = sphinx(project)
     assert result.returncode == 0, result.stderr
     assert reread(result) == {"second"}
-    assert "glossary" in written(result)  # a new "Used in" link: written again, not read again
+    # A new "Used in" link: the Transformer's category page is written again, not read again; the other
+    # category's page is not written at all.
+    assert {"glossary/architecture"} <= written(result)
+    assert "glossary/concepts" not in written(result)
 
-    # Backlinks: the "Used in" line on the glossary page and in glossary.json.
-    page = (project / "html" / "glossary.html").read_text()
+    # Backlinks: the "Used in" line on the category page and in glossary.json.
+    page = (project / "html" / "glossary" / "architecture.html").read_text()
     transformer = page[page.index('id="term-Transformer"') :]
     used_in = transformer[transformer.index("Used in:") : transformer.index("</dd>")]
-    assert 'href="second.html"' in used_in
+    assert 'href="../second.html"' in used_in
     assert published(project)["Transformer"]["used_in"] == ["second"]
     assert published(project)["Large language model"]["used_in"] == ["first"]
     # Tooltips: every entry is still there, with the same anchors, after a build that read two pages.
     assert tooltips(project) == before
-    assert tooltips(project)["Transformer"]["u"] == "glossary.html#term-Transformer"
+    assert tooltips(project)["Transformer"]["u"] == "glossary/architecture.html#term-Transformer"
     # The chapter's link points at the glossary anchor the tooltip script knows.
     assert (
-        'href="glossary.html#term-transformer-architecture"' in (project / "html" / "second.html").read_text()
+        'href="glossary/architecture.html#term-transformer-architecture"'
+        in (project / "html" / "second.html").read_text()
     )
     # Search: the new word is indexed for the edited page, and the search page's glossary block still
     # ranks every name (llmterms-ranking.js; the glossary page is not in Sphinx's index, issue 18).
@@ -127,7 +131,7 @@ def test_a_new_title_of_a_page_using_a_term_rewrites_the_glossary_page(project):
     result = sphinx(project)
     assert result.returncode == 0, result.stderr
     assert reread(result) == {"first"}
-    page = (project / "html" / "glossary.html").read_text()
+    page = (project / "html" / "glossary" / "concepts.html").read_text()
     assert page.count("The first chapter</span></a>") == 1  # the "Used in" line of "Large language model"
 
 
@@ -136,10 +140,11 @@ def test_editing_an_entry_updates_tooltips_and_published_data(project):
     path.write_text(path.read_text().replace("attention and feed-forward layers.", "attention layers."))
     result = sphinx(project)
     assert result.returncode == 0, result.stderr
-    assert reread(result) == {"glossary"}
+    assert reread(result) == {"glossary/architecture", "glossary"}  # its category's page and the index
     summary = "A neural network architecture built from attention layers."
     assert tooltips(project)["Transformer"]["s"] == summary
     assert published(project)["Transformer"]["summary"] == summary
+    assert summary in (project / "html" / "glossary" / "architecture.html").read_text()
     assert summary in (project / "html" / "glossary.html").read_text()
 
 
@@ -170,6 +175,34 @@ def test_two_clean_builds_are_identical(project):
     assert [name for name in first if first[name] != second[name]] == []
 
 
+def test_an_entry_moved_to_another_category_moves_its_links_as_a_clean_build_does(project):
+    """The chapter linking the entry is not read again, yet its link must point at the new page."""
+
+    def files(folder: Path) -> dict[str, bytes]:
+        return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+    old = project / "glossary" / "concepts" / "large-language-model.md"
+    new = project / "glossary" / "architecture" / "large-language-model.md"
+    new.write_text(old.read_text().replace("category: concepts", "category: architecture"))
+    old.unlink()
+    result = sphinx(project)
+    assert result.returncode == 0, result.stderr
+    assert reread(result) == {"glossary/concepts", "glossary/architecture", "glossary"}
+    assert "first" in written(result)
+    assert 'href="glossary/architecture.html#term-LLM"' in (project / "html" / "first.html").read_text()
+    assert (
+        tooltips(project)["Large language model"]["u"]
+        == "glossary/architecture.html#term-Large-language-model"
+    )
+    incremental = files(project / "html")
+    shutil.rmtree(project / "html")
+    shutil.rmtree(project / "doctrees")
+    assert sphinx(project, "-E").returncode == 0
+    clean = files(project / "html")
+    assert incremental.keys() == clean.keys()
+    assert [name for name in clean if incremental[name] != clean[name]] == []
+
+
 def test_pages_stamp_the_tooltip_script_they_load(project):
     path = project / "glossary" / "architecture" / "transformer.md"
     path.write_text(path.read_text().replace("attention and feed-forward layers.", "attention layers."))
@@ -192,7 +225,7 @@ def test_incremental_builds_give_what_a_clean_build_gives(project):
     entry.write_text(entry.read_text().replace("attention and feed-forward layers.", "attention layers."))
     result = sphinx(project)
     assert result.returncode == 0, result.stderr
-    assert reread(result) == {"glossary"}
+    assert reread(result) == {"glossary/architecture", "glossary"}
     incremental = files(project / "html")
     shutil.rmtree(project / "html")
     shutil.rmtree(project / "doctrees")
@@ -200,7 +233,7 @@ def test_incremental_builds_give_what_a_clean_build_gives(project):
     clean = files(project / "html")
     assert incremental.keys() == clean.keys()
     # searchindex.js too: Sphinx 8.2 keeps a word removed from every page in the index with an empty list
-    # of pages, and llmterms.sphinxext.web, which rewrites the index without the glossary page, drops it.
+    # of pages, and llmterms.sphinxext.web, which rewrites the index without the glossary's pages, drops it.
     assert [name for name in clean if incremental[name] != clean[name]] == []
     index = search_index_of(incremental["searchindex.js"])
     gone = ["feed", "forward", "here", "link", "noth", "yet"]  # stems of the words the edits removed
@@ -334,13 +367,13 @@ def test_an_entry_edit_with_citations_gives_what_a_clean_build_gives(cited_proje
     entry.write_text(entry.read_text().replace("trained to predict text", "trained to predict tokens"))
     result = sphinx(cited_project)
     assert result.returncode == 0, result.stderr
-    assert reread(result) == {"glossary"}
+    assert reread(result) == {"glossary/concepts", "glossary"}
     incremental = site(cited_project)
-    assert "trained to predict tokens" in incremental["glossary.html"].decode()
+    assert "trained to predict tokens" in incremental["glossary/concepts.html"].decode()
     clean_build(cited_project, "cites")
     clean = site(cited_project)
     assert incremental.keys() == clean.keys()
-    # Byte for byte: the glossary page is no longer in the search index, whose incremental copy kept removed
+    # Byte for byte: the glossary's pages are no longer in the search index, whose incremental copy kept removed
     # words (the glossary block searches llmterms-ranking.js instead).
     assert [name for name in clean if incremental[name] != clean[name]] == []
 
