@@ -42,7 +42,9 @@ _READS = re.compile(r"var\(\s*(--[\w-]+)")
 _CUSTOM = re.compile(r"--[\w-]+")
 _URL = re.compile(r"url\(\s*(['\"]?)([^'\")]*)\1\s*\)")
 #: Where a page's layout wants its stylesheets: the files, as the page links them, separated by spaces.
-_PLACEHOLDER = re.compile(r'<style data-llmterms-inline="([^"]*)"(?: data-llmterms-stamp="([0-9a-f]*)")?>(.*?)</style>', re.S)
+_PLACEHOLDER = re.compile(
+    r'<style data-llmterms-inline="([^"]*)"(?: data-llmterms-stamp="([0-9a-f]*)")?>(.*?)</style>', re.S
+)
 _SCRIPT = re.compile(r'<script\b[^>]*\bsrc="([^"?#]+)[^"]*"[^>]*>')
 #: A script the parser waits for (no defer, async or module), as Sphinx writes one; and as written here.
 _HEAD_SCRIPT = re.compile(r'<script src="([^"]+)"></script>')
