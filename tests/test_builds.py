@@ -437,3 +437,61 @@ def test_the_doctest_builder_runs_the_chapters_without_rendering_the_glossary(tm
     env = pickle.loads((tmp_path / "doctrees" / "environment.pickle").read_bytes())
     assert "glossary" in env.found_docs
     assert env.domaindata["llmterms"]["names"] == {}
+
+
+# -- Stylesheets and head scripts inlined into each page (llmterms.sphinxext.stylesheets) ---------------
+
+INLINE_LAYOUT = """{% extends "!layout.html" %}
+{% block css %}<style data-llmterms-inline="{{ pathto('_static/site.css', 1) }}"></style>{% endblock %}
+"""
+
+
+@pytest.fixture
+def inlined_project(tmp_path: Path, glossary_dir: Path) -> Path:
+    """The small project with a layout that asks for its stylesheet inlined, as docs/_templates' does."""
+    sphinx_project(tmp_path, {"first": "# First\n\nA paragraph.\n", "second": "# Second\n\nNo note yet.\n"})
+    with (tmp_path / "conf.py").open("a") as conf:
+        conf.write('templates_path = ["_templates"]\nhtml_static_path = ["_static"]\n')
+    (tmp_path / "_templates").mkdir()
+    (tmp_path / "_templates" / "layout.html").write_text(INLINE_LAYOUT)
+    (tmp_path / "_static").mkdir()
+    (tmp_path / "_static" / "site.css").write_text(
+        "/* the site */\np { margin: 0 }\n.admonition { color: red }\n.zzz-nowhere { color: blue }\n"
+    )
+    assert sphinx(tmp_path, "-E").returncode == 0
+    return tmp_path
+
+
+def inline_style(page: str) -> str:
+    return re.search(r"<style data-llmterms-inline=[^>]*>(.*?)</style>", page, re.S).group(1)
+
+
+def test_each_page_inlines_the_rules_it_can_use_and_the_scripts_its_head_waits_for(inlined_project):
+    first = (inlined_project / "html" / "first.html").read_text()
+    assert inline_style(first) == "p{margin:0}"
+    assert "_static/site.css" not in first.replace('data-llmterms-inline="_static/site.css"', "")
+    # Sphinx's one blocking script is in the page, and no longer a request of its own.
+    assert '<script data-llmterms-inline="_static/documentation_options.js' in first
+    assert "const DOCUMENTATION_OPTIONS" in first
+    assert not re.search(r'<script src="[^"]*documentation_options', first)
+
+
+def test_inlined_pages_built_incrementally_are_those_of_a_clean_build(inlined_project):
+    chapter = inlined_project / "docs" / "second.md"
+    chapter.write_text("# Second\n\n```{note}\nA note.\n```\n")
+    assert sphinx(inlined_project).returncode == 0
+    assert ".admonition{color:red}" in inline_style((inlined_project / "html" / "second.html").read_text())
+    # A stylesheet edit makes Sphinx copy the file, not write the pages: they are inlined again all the same.
+    css = inlined_project / "_static" / "site.css"
+    css.write_text(css.read_text().replace("margin: 0", "margin: 1px"))
+    result = sphinx(inlined_project)
+    assert result.returncode == 0, result.stderr
+    assert "first" not in written(result)
+    assert inline_style((inlined_project / "html" / "first.html").read_text()) == "p{margin:1px}"
+    incremental = site(inlined_project)
+    shutil.rmtree(inlined_project / "html")
+    shutil.rmtree(inlined_project / "doctrees")
+    assert sphinx(inlined_project, "-E").returncode == 0
+    clean = site(inlined_project)
+    assert incremental.keys() == clean.keys()
+    assert [name for name in clean if incremental[name] != clean[name]] == []

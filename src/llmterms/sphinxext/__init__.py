@@ -11,11 +11,21 @@ from __future__ import annotations
 from sphinx.application import Sphinx
 
 from llmterms import __version__
-from llmterms.sphinxext import bibliography, computed, directive, domain, pages, plots, tables, web
+from llmterms.sphinxext import (
+    bibliography,
+    computed,
+    directive,
+    domain,
+    navigation,
+    pages,
+    plots,
+    tables,
+    web,
+)
 
 
 def setup(app: Sphinx) -> dict:
-    for feature in (domain, directive, computed, tables, plots, web, bibliography, pages):
+    for feature in (domain, directive, computed, tables, plots, web, bibliography, pages, navigation):
         feature.setup(app)
     # Formulas as MathML at build time; conf.py chooses it with html_math_renderer = "mathml".
     app.setup_extension("llmterms.sphinxext.mathml")

@@ -27,7 +27,7 @@ from sphinx.writers.html5 import HTML5Translator
 
 from llmterms import glossary as _glossary
 from llmterms.ranking import normalize, words
-from llmterms.sphinxext import stylesheets
+from llmterms.sphinxext import computed, stylesheets
 from llmterms.sphinxext.domain import GlossaryDomain, domain_of, glossary_dir
 
 STATIC = Path(__file__).parent / "static"
@@ -163,8 +163,18 @@ def _write_data(app: Sphinx, env) -> None:
     domain = domain_of(env)
     if not _is_site(app) or not domain.entries:
         return
-    data = _entries_data(domain)
     out = Path(app.outdir)
+    # The files are a function of what the pages recorded and of the package's code: a build that read
+    # no page, with the code unchanged since they were written, would write them again byte for byte.
+    written_with = computed.inputs_digest(app)
+    if (
+        not _READ.get(id(app))
+        and domain.data.get("web_written_with") == written_with
+        and (out / "glossary.json").is_file()
+    ):
+        return
+    domain.data["web_written_with"] = written_with
+    data = _entries_data(domain)
     _write_if_changed(out / "glossary.json", json.dumps(data, indent=1, ensure_ascii=False) + "\n")
     compact = {e["term"]: _compact(e) for e in data}
     _publish(out, SCRIPT, _script("LLMTERMS_GLOSSARY", [_listed(e) for e in compact.values()]))
@@ -182,6 +192,14 @@ def _write_data(app: Sphinx, env) -> None:
     for path in (out / "_static" / TIPS).rglob("*.js"):
         if path.relative_to(out / "_static" / TIPS).with_suffix("").as_posix() not in tips:
             path.unlink()
+
+
+#: Whether this build reads any page, by application (set before reading starts).
+_READ: dict[int, bool] = {}
+
+
+def _note_reading(app: Sphinx, env, docnames: list[str]) -> None:
+    _READ[id(app)] = bool(docnames)
 
 
 def _restamp_pages(out: Path, name: str, old: str, new: str) -> None:
@@ -387,6 +405,7 @@ def _add_static(app: Sphinx, config) -> None:
 
 def setup(app: Sphinx) -> None:
     app.connect("config-inited", _add_static)
+    app.connect("env-before-read-docs", _note_reading)
     app.connect("env-updated", _write_data)
     app.connect("html-page-context", _page_scripts)
     app.connect("doctree-resolved", _lighten_glossary_page)
