@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from llmterms.entry import CATEGORIES
+
 SPHINX_CONF = """\
 extensions = ["myst_parser", "llmterms.sphinxext"]
 llmterms_glossary_dir = "glossary"
@@ -15,7 +17,7 @@ nitpicky = True
 
 
 def sphinx_project(root: Path, chapters: dict[str, str]) -> Path:
-    """Write conf.py and docs/ (an index, the given chapters and the glossary page) next to root/glossary."""
+    """Write conf.py and docs/ (an index, the given chapters, the glossary's index and category pages)."""
     (root / "conf.py").write_text(SPHINX_CONF)
     docs = root / "docs"
     docs.mkdir()
@@ -23,7 +25,13 @@ def sphinx_project(root: Path, chapters: dict[str, str]) -> Path:
     (docs / "index.md").write_text(f"# Manual\n\n```{{toctree}}\n{toctree}\n```\n")
     for name, text in chapters.items():
         (docs / f"{name}.md").write_text(text)
-    (docs / "glossary.md").write_text("# Glossary\n\n```{llmterms-glossary}\n```\n")
+    (docs / "glossary").mkdir()
+    pages = "\n".join(f"glossary/{slug}" for slug in CATEGORIES)
+    (docs / "glossary.md").write_text(
+        f"# Glossary\n\n```{{toctree}}\n{pages}\n```\n\n```{{llmterms-glossary-index}}\n```\n"
+    )
+    for slug in CATEGORIES:
+        (docs / "glossary" / f"{slug}.md").write_text(f"```{{llmterms-glossary}} {slug}\n```\n")
     return root
 
 

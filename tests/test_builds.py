@@ -94,10 +94,10 @@ def test_editing_one_chapter_rereads_it_only(project):
     chapter.write_text(chapter.read_text() + "\nA second paragraph about nothing in particular.\n")
     result = sphinx(project)
     assert result.returncode == 0, result.stderr
-    # The glossary page's "Used in" lines are filled when it is written, so the chapter's edit reads
-    # neither the glossary page nor the glossary; no link changed, so the glossary page is not rewritten.
+    # The glossary pages' "Used in" lines are filled when they are written, so the chapter's edit reads
+    # neither the glossary's pages nor the glossary; no link changed, so none of them is rewritten.
     assert reread(result) == {"second"}
-    assert "glossary" not in written(result)
+    assert [page for page in written(result) if page.startswith("glossary")] == []
     assert "second paragraph" in (project / "html" / "second.html").read_text()
 
 
@@ -108,21 +108,25 @@ def test_a_new_link_updates_backlinks_tooltips_and_search_incrementally(project)
     result = sphinx(project)
     assert result.returncode == 0, result.stderr
     assert reread(result) == {"second"}
-    assert "glossary" in written(result)  # a new "Used in" link: written again, not read again
+    # A new "Used in" link: the Transformer's category page is written again, not read again; the other
+    # category's page is not written at all.
+    assert {"glossary/architecture"} <= written(result)
+    assert "glossary/concepts" not in written(result)
 
-    # Backlinks: the "Used in" line on the glossary page and in glossary.json.
-    page = (project / "html" / "glossary.html").read_text()
+    # Backlinks: the "Used in" line on the category page and in glossary.json.
+    page = (project / "html" / "glossary" / "architecture.html").read_text()
     transformer = page[page.index('id="term-Transformer"') :]
     used_in = transformer[transformer.index("Used in:") : transformer.index("</dd>")]
-    assert 'href="second.html"' in used_in
+    assert 'href="../second.html"' in used_in
     assert published(project)["Transformer"]["used_in"] == ["second"]
     assert published(project)["Large language model"]["used_in"] == ["first"]
     # Tooltips: every entry is still there, with the same anchors, after a build that read two pages.
     assert tooltips(project) == before
-    assert tooltips(project)["Transformer"]["u"] == "glossary.html#term-Transformer"
+    assert tooltips(project)["Transformer"]["u"] == "glossary/architecture.html#term-Transformer"
     # The chapter's link points at the glossary anchor the tooltip script knows.
     assert (
-        'href="glossary.html#term-transformer-architecture"' in (project / "html" / "second.html").read_text()
+        'href="glossary/architecture.html#term-transformer-architecture"'
+        in (project / "html" / "second.html").read_text()
     )
     # Search: the new word is indexed for the edited page, and the search page's glossary block still
     # ranks every name (in search.html; the glossary page is not in Sphinx's index, issue 18).
@@ -138,7 +142,7 @@ def test_a_new_title_of_a_page_using_a_term_rewrites_the_glossary_page(project):
     result = sphinx(project)
     assert result.returncode == 0, result.stderr
     assert reread(result) == {"first"}
-    page = (project / "html" / "glossary.html").read_text()
+    page = (project / "html" / "glossary" / "concepts.html").read_text()
     assert page.count("The first chapter</span></a>") == 1  # the "Used in" line of "Large language model"
 
 
@@ -147,10 +151,11 @@ def test_editing_an_entry_updates_tooltips_and_published_data(project):
     path.write_text(path.read_text().replace("attention and feed-forward layers.", "attention layers."))
     result = sphinx(project)
     assert result.returncode == 0, result.stderr
-    assert reread(result) == {"glossary"}
+    assert reread(result) == {"glossary/architecture", "glossary"}  # its category's page and the index
     summary = "A neural network architecture built from attention layers."
     assert tooltips(project)["Transformer"]["s"] == summary
     assert published(project)["Transformer"]["summary"] == summary
+    assert summary in (project / "html" / "glossary" / "architecture.html").read_text()
     assert summary in (project / "html" / "glossary.html").read_text()
 
 
@@ -181,6 +186,34 @@ def test_two_clean_builds_are_identical(project):
     assert [name for name in first if first[name] != second[name]] == []
 
 
+def test_an_entry_moved_to_another_category_moves_its_links_as_a_clean_build_does(project):
+    """The chapter linking the entry is not read again, yet its link must point at the new page."""
+
+    def files(folder: Path) -> dict[str, bytes]:
+        return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+    old = project / "glossary" / "concepts" / "large-language-model.md"
+    new = project / "glossary" / "architecture" / "large-language-model.md"
+    new.write_text(old.read_text().replace("category: concepts", "category: architecture"))
+    old.unlink()
+    result = sphinx(project)
+    assert result.returncode == 0, result.stderr
+    assert reread(result) == {"glossary/concepts", "glossary/architecture", "glossary"}
+    assert "first" in written(result)
+    assert 'href="glossary/architecture.html#term-LLM"' in (project / "html" / "first.html").read_text()
+    assert (
+        tooltips(project)["Large language model"]["u"]
+        == "glossary/architecture.html#term-Large-language-model"
+    )
+    incremental = files(project / "html")
+    shutil.rmtree(project / "html")
+    shutil.rmtree(project / "doctrees")
+    assert sphinx(project, "-E").returncode == 0
+    clean = files(project / "html")
+    assert incremental.keys() == clean.keys()
+    assert [name for name in clean if incremental[name] != clean[name]] == []
+
+
 def test_the_search_page_stamps_the_glossary_files_it_loads(project):
     path = project / "glossary" / "architecture" / "transformer.md"
     path.write_text(path.read_text().replace("attention and feed-forward layers.", "attention layers."))
@@ -206,7 +239,7 @@ def test_incremental_builds_give_what_a_clean_build_gives(project):
     entry.write_text(entry.read_text().replace("attention and feed-forward layers.", "attention layers."))
     result = sphinx(project)
     assert result.returncode == 0, result.stderr
-    assert reread(result) == {"glossary"}
+    assert reread(result) == {"glossary/architecture", "glossary"}
     incremental = files(project / "html")
     shutil.rmtree(project / "html")
     shutil.rmtree(project / "doctrees")
@@ -214,7 +247,7 @@ def test_incremental_builds_give_what_a_clean_build_gives(project):
     clean = files(project / "html")
     assert incremental.keys() == clean.keys()
     # searchindex.js too: Sphinx 8.2 keeps a word removed from every page in the index with an empty list
-    # of pages, and llmterms.sphinxext.web, which rewrites the index without the glossary page, drops it.
+    # of pages, and llmterms.sphinxext.web, which rewrites the index without the glossary's pages, drops it.
     assert [name for name in clean if incremental[name] != clean[name]] == []
     index = search_index_of(incremental["searchindex.js"])
     gone = ["feed", "forward", "here", "link", "noth", "yet"]  # stems of the words the edits removed
@@ -348,14 +381,14 @@ def test_an_entry_edit_with_citations_gives_what_a_clean_build_gives(cited_proje
     entry.write_text(entry.read_text().replace("trained to predict text", "trained to predict tokens"))
     result = sphinx(cited_project)
     assert result.returncode == 0, result.stderr
-    assert reread(result) == {"glossary"}
+    assert reread(result) == {"glossary/concepts", "glossary"}
     incremental = site(cited_project)
-    assert "trained to predict tokens" in incremental["glossary.html"].decode()
+    assert "trained to predict tokens" in incremental["glossary/concepts.html"].decode()
     clean_build(cited_project, "cites")
     clean = site(cited_project)
     assert incremental.keys() == clean.keys()
-    # Byte for byte: the glossary page is no longer in the search index, whose incremental copy kept removed
-    # words (the glossary block searches its own names and words instead).
+    # Byte for byte: the glossary's pages are no longer in the search index, whose incremental copy kept
+    # removed words (the glossary block searches its own names and words instead).
     assert [name for name in clean if incremental[name] != clean[name]] == []
 
 
@@ -418,3 +451,61 @@ def test_the_doctest_builder_runs_the_chapters_without_rendering_the_glossary(tm
     env = pickle.loads((tmp_path / "doctrees" / "environment.pickle").read_bytes())
     assert "glossary" in env.found_docs
     assert env.domaindata["llmterms"]["names"] == {}
+
+
+# -- Stylesheets and head scripts inlined into each page (llmterms.sphinxext.stylesheets) ---------------
+
+INLINE_LAYOUT = """{% extends "!layout.html" %}
+{% block css %}<style data-llmterms-inline="{{ pathto('_static/site.css', 1) }}"></style>{% endblock %}
+"""
+
+
+@pytest.fixture
+def inlined_project(tmp_path: Path, glossary_dir: Path) -> Path:
+    """The small project with a layout that asks for its stylesheet inlined, as docs/_templates' does."""
+    sphinx_project(tmp_path, {"first": "# First\n\nA paragraph.\n", "second": "# Second\n\nNo note yet.\n"})
+    with (tmp_path / "conf.py").open("a") as conf:
+        conf.write('templates_path = ["_templates"]\nhtml_static_path = ["_static"]\n')
+    (tmp_path / "_templates").mkdir()
+    (tmp_path / "_templates" / "layout.html").write_text(INLINE_LAYOUT)
+    (tmp_path / "_static").mkdir()
+    (tmp_path / "_static" / "site.css").write_text(
+        "/* the site */\np { margin: 0 }\n.admonition { color: red }\n.zzz-nowhere { color: blue }\n"
+    )
+    assert sphinx(tmp_path, "-E").returncode == 0
+    return tmp_path
+
+
+def inline_style(page: str) -> str:
+    return re.search(r"<style data-llmterms-inline=[^>]*>(.*?)</style>", page, re.S).group(1)
+
+
+def test_each_page_inlines_the_rules_it_can_use_and_the_scripts_its_head_waits_for(inlined_project):
+    first = (inlined_project / "html" / "first.html").read_text()
+    assert inline_style(first) == "p{margin:0}"
+    assert "_static/site.css" not in first.replace('data-llmterms-inline="_static/site.css"', "")
+    # Sphinx's one blocking script is in the page, and no longer a request of its own.
+    assert '<script data-llmterms-inline="_static/documentation_options.js' in first
+    assert "const DOCUMENTATION_OPTIONS" in first
+    assert not re.search(r'<script src="[^"]*documentation_options', first)
+
+
+def test_inlined_pages_built_incrementally_are_those_of_a_clean_build(inlined_project):
+    chapter = inlined_project / "docs" / "second.md"
+    chapter.write_text("# Second\n\n```{note}\nA note.\n```\n")
+    assert sphinx(inlined_project).returncode == 0
+    assert ".admonition{color:red}" in inline_style((inlined_project / "html" / "second.html").read_text())
+    # A stylesheet edit makes Sphinx copy the file, not write the pages: they are inlined again all the same.
+    css = inlined_project / "_static" / "site.css"
+    css.write_text(css.read_text().replace("margin: 0", "margin: 1px"))
+    result = sphinx(inlined_project)
+    assert result.returncode == 0, result.stderr
+    assert "first" not in written(result)
+    assert inline_style((inlined_project / "html" / "first.html").read_text()) == "p{margin:1px}"
+    incremental = site(inlined_project)
+    shutil.rmtree(inlined_project / "html")
+    shutil.rmtree(inlined_project / "doctrees")
+    assert sphinx(inlined_project, "-E").returncode == 0
+    clean = site(inlined_project)
+    assert incremental.keys() == clean.keys()
+    assert [name for name in clean if incremental[name] != clean[name]] == []

@@ -1,7 +1,7 @@
 """Which chapters of the manual link which glossary terms, read from their MyST sources (no Sphinx needed).
 
 :func:`llmterms.glossary.used_in` maps these links to entries, for the "Used in" lines of the command line
-and of the glossary page.
+and of the glossary's pages.
 
 >>> import pathlib, tempfile
 >>> docs = pathlib.Path(tempfile.mkdtemp())
@@ -21,7 +21,7 @@ __all__ = ["page_targets"]
 
 
 def page_targets(docs: Path) -> dict[str, list[str]]:
-    """Each chapter's ``{term}`` targets, by document name (the glossary page and ``_`` files aside).
+    """Each chapter's ``{term}`` targets, by document name (the glossary's pages and ``_`` files aside).
 
     Document names are paths below *docs* without the suffix, as Sphinx names them; a missing folder has
     no chapters:
@@ -37,6 +37,6 @@ def page_targets(docs: Path) -> dict[str, list[str]]:
     targets = {}
     for source in sorted(docs.rglob("*.md")) if docs.is_dir() else []:
         docname = source.relative_to(docs).with_suffix("").as_posix()
-        if not docname.startswith("_") and docname != "glossary":
+        if not docname.startswith("_") and docname != "glossary" and not docname.startswith("glossary/"):
             targets[docname] = term_targets(source.read_text(encoding="utf-8"))
     return targets

@@ -16,7 +16,7 @@ import pydata_sphinx_theme
 STATIC = Path(pydata_sphinx_theme.__file__).parent / "theme" / "pydata_sphinx_theme" / "static"
 OUT = Path(__file__).resolve().parents[2] / "docs" / "_static" / "llmterms-icons.css"
 #: The fa-* icons the theme's templates use (tests/browser/test_budget.py checks the built pages).
-THEME_ICONS = ["angle-left", "angle-right", "arrow-up", "bars", "circle-half-stroke", "list"]
+THEME_ICONS = ["angle-left", "angle-right", "arrow-up", "bars", "chevron-down", "circle-half-stroke", "list"]
 THEME_ICONS += ["magnifying-glass", "moon", "outdent", "sun"]
 #: pydata-sphinx-theme's icon per admonition type (its --pst-icon-admonition-* variables), by code point.
 ADMONITIONS = {

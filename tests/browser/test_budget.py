@@ -2,14 +2,14 @@
 
 Targets: a chapter at most 500 kB as served uncompressed, the glossary page 1.5 MB, the search page 1 MB
 for a typical query with its snippets; first paint under 2 s and search results under 3 s on Chrome
-DevTools' Slow 4G profile with the CPU four times slower (results reached; first paint not yet: see below).
-The numbers are printed, so `tox -e browser -- -s` shows them; `python -m tests.browser.measure` prints every
-page's.
+DevTools' Slow 4G profile with the CPU four times slower. The numbers are printed, so `tox -e browser -- -s`
+shows them; `python -m tests.browser.measure` prints every page's.
 """
 
 from __future__ import annotations
 
 import re
+import statistics
 
 import pytest
 
@@ -76,28 +76,34 @@ def test_every_icon_on_a_page_is_drawn_by_llmterms_icons(site):
     assert used - modifiers and missing == []
 
 
-# The issue's targets are 2 s to the first paint and 3 s to the results. Measured on this site (December
-# 2026, load average 1-4 on two cores): first paint 2.5-3.3 s; what remains on its critical path is the
-# theme's stylesheet (110 kB after the purge, 0.7 s of Slow 4G alone, after two round trips of 562 ms).
-# Results: the first result is the glossary block's first entry, drawn from the search page's own bytes a
-# frame after the first paint (median 2.7 s, single runs 2.5-3.1 s when the machine is busy: the margin is
-# thin until the first paint comes down); Sphinx's page results follow with its 140 kB index (about 5.5 s).
-# These tests hold what was reached, so that it does not get worse.
-FIRST_PAINT = {"06-quantization.html": 3500, "glossary.html": 4000, "index.html": 3000, "search": 3000}
+# The issue's targets are 2 s to the first paint and 3 s to the results. The first paint waited for two round
+# trips of 562 ms, the page and then its stylesheets (110 kB after a site-wide purge): 2.3-3.3 s. Each page now
+# carries its stylesheets and head scripts inlined and purged for it (llmterms.sphinxext.stylesheets), so
+# it paints from its own first 90-110 kB: 1.6-2.0 s, median of 3 on a shared two-core machine with a load
+# of 1 to 5 (December 2026; the margin is thin under load, the CPU being throttled four times). Results: the
+# first result is the glossary block's first entry, drawn from the search page's own bytes a frame after the
+# first paint; Sphinx's page results follow with its 140 kB index (about 5.5 s).
+FIRST_PAINT = {"06-quantization.html": 2000, "glossary.html": 2000, "index.html": 2000, "search": 2000}
 RESULTS = 3000
+
+
+#: The targets are medians: one run on a shared machine can be a second late.
+RUNS = 3
 
 
 @pytest.mark.parametrize("name", ["06-quantization.html", "glossary.html", "index.html"])
 def test_first_paint_on_a_slow_phone(browser, base_url, name):
-    timing = slow_phone(browser, base_url + name)
-    print(
-        f"{name}: first paint {timing.first_paint:.0f} ms, DOMContentLoaded {timing.dom_content_loaded:.0f} ms"
-    )
-    assert timing.first_paint < FIRST_PAINT[name]
+    timings = [slow_phone(browser, base_url + name) for _ in range(RUNS)]
+    paint = statistics.median(t.first_paint for t in timings)
+    print(f"{name}: first paint {[round(t.first_paint) for t in timings]} ms, median {paint:.0f} ms")
+    assert paint < FIRST_PAINT[name]
 
 
 def test_search_results_on_a_slow_phone(browser, base_url):
-    timing = slow_phone(browser, f"{base_url}search.html?q={QUERY}", results="#search-results ul.search li")
-    print(f"search: first paint {timing.first_paint:.0f} ms, results {timing.results:.0f} ms")
-    assert timing.first_paint < FIRST_PAINT["search"]
-    assert timing.results < RESULTS
+    url = f"{base_url}search.html?q={QUERY}"
+    timings = [slow_phone(browser, url, results="#search-results ul.search li") for _ in range(RUNS)]
+    paint = statistics.median(t.first_paint for t in timings)
+    results = statistics.median(t.results for t in timings)
+    print(f"search: first paint {paint:.0f} ms, results {results:.0f} ms (medians of {RUNS})")
+    assert paint < FIRST_PAINT["search"]
+    assert results < RESULTS

@@ -97,12 +97,16 @@ def test_glossary_page_filters_as_you_type_and_by_letter(watched, base_url, site
     assert page.locator(".llmterms-jump a").count() == 13
 
 
-def test_every_entry_and_alias_has_a_permalink(site):
-    html = (site / "glossary.html").read_text()
+def test_every_entry_and_alias_has_a_permalink_on_its_page_and_in_the_index(site):
+    index = (site / "glossary.html").read_text()
     for entry in glossary(site).values():
-        assert entry["url"].startswith("glossary.html#term-")
+        assert entry["url"].startswith(f"glossary/{entry['category']}.html#term-")
+        html = (site / entry["url"].split("#")[0]).read_text()
         for url in [entry["url"], *entry["alias_urls"].values()]:
-            assert f'id="{url.split("#")[1]}"' in html, url
+            anchor = url.split("#")[1]
+            assert f'id="{anchor}"' in html, url
+            # An older link, glossary.html#term-..., still lands on the name, which links here.
+            assert f'id="{anchor}"' in index and f'href="{url}"' in index, url
 
 
 @pytest.mark.parametrize("scheme", ["http", "file"])

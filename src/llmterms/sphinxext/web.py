@@ -3,8 +3,8 @@
 Each page loads only what it uses (issue 18: every page used to load every script and all data):
 
 - ``_static/llmterms-tips/<page>.js``: the entries a chapter links (names, status, summary, anchor), for its
-  tooltips; only pages with ``{term}`` links load one, with ``llmterms.js``. The glossary page needs none:
-  its script reads the same facts from the entries on the page.
+  tooltips; only pages with ``{term}`` links load one, with ``llmterms.js``. A glossary category page reads
+  its own entries' facts from the page, and the glossary's index needs none.
 - for the search page's glossary block, ranked as ``llmterms search`` ranks (:mod:`llmterms.ranking`'s
   input, computed here by the same functions), in the order its results need them (issue 18: results
   within 3 s on a slow phone): each entry's names and what its result line shows, written into the search
@@ -31,7 +31,7 @@ from sphinx.writers.html5 import HTML5Translator
 
 from llmterms import glossary as _glossary
 from llmterms.ranking import normalize, words
-from llmterms.sphinxext import stylesheets
+from llmterms.sphinxext import computed, stylesheets
 from llmterms.sphinxext.domain import GlossaryDomain, domain_of, glossary_dir
 
 STATIC = Path(__file__).parent / "static"
@@ -168,21 +168,22 @@ def _publish(out: Path, name: str, text: str) -> None:
 
 
 def _tip_entries(domain: GlossaryDomain, compact: dict[str, dict]) -> dict[str, list[dict]]:
-    """Each page (not the glossary page) -> the entries its ``{term}`` links point at, in glossary order.
+    """Each page (not the glossary's index) -> the entries its ``{term}`` links point at, in glossary order.
 
     Each with the anchors the page's links use (``k``), so a tooltip finds its entry by the link's target.
     """
     order = {term: i for i, term in enumerate(compact)}
     pages = {}
-    by_name = {normalize(name): (anchor, term) for name, (_, anchor, term) in domain.names.items()}
+    by_name = {normalize(name): (doc, anchor, term) for name, (doc, anchor, term) in domain.names.items()}
     for docname, targets in domain.data["uses"].items():
-        if docname == domain.page_docname:
+        if docname == domain.index_docname:
             continue
         anchors: dict[str, set[str]] = {}
         for target in targets:
             if normalize(target) in by_name:
-                anchor, term = by_name[normalize(target)]
-                anchors.setdefault(term, set()).add(anchor)
+                doc, anchor, term = by_name[normalize(target)]
+                if doc != docname:  # an entry on the page itself is read from the page
+                    anchors.setdefault(term, set()).add(anchor)
         if anchors:
             pages[docname] = [
                 {key: compact[term][key] for key in ("t", "s", "st", "u")} | {"k": sorted(anchors[term])}
@@ -205,8 +206,18 @@ def _write_data(app: Sphinx, env) -> None:
     domain = domain_of(env)
     if not _is_site(app) or not domain.entries:
         return
-    data = _entries_data(domain)
     out = Path(app.outdir)
+    # The files are a function of what the pages recorded and of the package's code: a build that read
+    # no page, with the code unchanged since they were written, would write them again byte for byte.
+    written_with = computed.inputs_digest(app)
+    if (
+        not _READ.get(id(app))
+        and domain.data.get("web_written_with") == written_with
+        and (out / "glossary.json").is_file()
+    ):
+        return
+    domain.data["web_written_with"] = written_with
+    data = _entries_data(domain)
     _write_if_changed(out / "glossary.json", json.dumps(data, indent=1, ensure_ascii=False) + "\n")
     compact = {e["term"]: _compact(e) for e in data}
     # The entries as the package reads them (a cached load): the ranking's input is what `llmterms search`
@@ -221,8 +232,21 @@ def _write_data(app: Sphinx, env) -> None:
         stale.unlink()
     for key, found in text.items():
         _write_if_changed(folder / f"{key}.js", f"LLMTERMS_WORDS.set({json.dumps(key)}, {_json(found)});\n")
-    for docname, entries in _tip_entries(domain, compact).items():
+    tips = _tip_entries(domain, compact)
+    for docname, entries in tips.items():
         _publish(out, f"{TIPS}/{docname}.js", _script("LLMTERMS_GLOSSARY", entries))
+    # A page that no longer links another page's entry loads no tips file; a clean build would have none.
+    for path in (out / "_static" / TIPS).rglob("*.js"):
+        if path.relative_to(out / "_static" / TIPS).with_suffix("").as_posix() not in tips:
+            path.unlink()
+
+
+#: Whether this build reads any page, by application (set before reading starts).
+_READ: dict[int, bool] = {}
+
+
+def _note_reading(app: Sphinx, env, docnames: list[str]) -> None:
+    _READ[id(app)] = bool(docnames)
 
 
 def _restamp_pages(out: Path, name: str, old: str, new: str) -> None:
@@ -252,13 +276,15 @@ def _page_scripts(app: Sphinx, pagename: str, templatename: str, context: dict, 
         app.add_js_file("searchtools.js", priority=400, loading_method="defer")
         app.add_js_file("language_data.js", priority=400, loading_method="defer")
         app.add_js_file("llmterms-search-pages.js", loading_method="defer")
-    elif pagename == domain.page_docname:
-        app.add_js_file("llmterms.js", loading_method="defer")
-    elif (Path(app.outdir) / "_static" / TIPS / f"{pagename}.js").is_file() and domain.data["uses"].get(
-        pagename
-    ):
-        app.add_js_file(f"{TIPS}/{pagename}.js", loading_method="defer")
-        app.add_js_file("llmterms.js", loading_method="defer")
+    else:
+        # A category page reads its own entries' tooltips from the page, the others' from its tips file.
+        tips = (Path(app.outdir) / "_static" / TIPS / f"{pagename}.js").is_file() and domain.data["uses"].get(
+            pagename
+        )
+        if tips and pagename != domain.index_docname:
+            app.add_js_file(f"{TIPS}/{pagename}.js", loading_method="defer")
+        if tips or pagename in domain.glossary_pages:
+            app.add_js_file("llmterms.js", loading_method="defer")
     _unblock(context)
 
 
@@ -343,20 +369,20 @@ def _drop_unused(context: dict, doctree) -> None:
 
 
 def _lighten_glossary_page(app: Sphinx, doctree: nodes.document, docname: str) -> None:
-    """Make the glossary page, the heaviest (1.67 MB of HTML), lighter; write the other pages' text.
+    """Make the glossary's pages, the heaviest (1.67 MB of HTML in one page), lighter; write the others' text.
 
-    About 1,600 citation links on that page repeat the bibliography's text in a hover title (300 kB): they
+    About 1,600 citation links on those pages repeat the bibliography's text in a hover title (300 kB): they
     keep their target, the chapters keep their titles. Wrappers that only carried classes go too.
     """
-    if docname != domain_of(app.env).page_docname:
+    if docname not in domain_of(app.env).glossary_pages:
         _write_text(app, doctree, docname)
         return
     for node in list(doctree.findall(nodes.reference)):
         if "reftitle" in node and node.get("refuri", "").split("#")[0].endswith("bibliography.html"):
             del node["reftitle"]
-        # A link to an entry: the text without its <span class="xref std std-term"> wrapper (5,400 links,
-        # 180 kB); llmterms.js finds these links by their "#term-" target.
-        elif len(node.children) == 1 and isinstance(node.children[0], nodes.inline):
+        # A link to an entry on the same page: the text without its <span class="xref std std-term"> wrapper
+        # (most of 5,400 links, 180 kB); llmterms.js finds these links by their "#term-" target.
+        elif "refid" in node and len(node.children) == 1 and isinstance(node.children[0], nodes.inline):
             child = node.children[0]
             if "std-term" in child["classes"]:
                 node.replace(child, child.children)
@@ -390,16 +416,16 @@ def _write_text(app: Sphinx, doctree: nodes.document, docname: str) -> None:
 
 
 def _drop_glossary_from_index(app: Sphinx, exception) -> None:
-    """Take the glossary page out of the search index: the search page lists its entries in its own block.
+    """Take the glossary's pages out of the search index: the search page lists entries in its own block.
 
-    Its index entries, objects and words are 150 kB of the 290 kB index every search downloads, and the
-    search page drops every result on that page (llmterms-search.js). The page stays in ``docnames``, so
+    Their index entries, objects and words are 150 kB of the 290 kB index every search downloads, and the
+    search page drops every result on those pages (llmterms-search.js). The pages stay in ``docnames``, so
     the other pages' numbers do not change. Sphinx reads this file back in an incremental build and
     writes it again, so this runs after every build.
     """
     path = Path(app.outdir) / "searchindex.js"
-    glossary = domain_of(app.env).page_docname
-    if exception is not None or not _is_site(app) or glossary is None or not path.is_file():
+    glossary = domain_of(app.env).glossary_pages
+    if exception is not None or not _is_site(app) or not glossary or not path.is_file():
         return
     text = path.read_text(encoding="utf-8")
     head, body, tail = (
@@ -408,25 +434,25 @@ def _drop_glossary_from_index(app: Sphinx, exception) -> None:
         text[text.rindex(")") :],
     )
     index = json.loads(body)
-    if glossary not in index["docnames"]:
+    drop = {i for i, docname in enumerate(index["docnames"]) if docname in glossary}
+    if not drop:
         return
-    page = index["docnames"].index(glossary)
     for key in ("terms", "titleterms"):
         for word, found in list(index[key].items()):
-            found = [d for d in (found if isinstance(found, list) else [found]) if d != page]
+            found = [d for d in (found if isinstance(found, list) else [found]) if d not in drop]
             if not found:
                 del index[key][word]
             else:
                 index[key][word] = found if len(found) > 1 else found[0]
     for key in ("indexentries", "alltitles"):
         for name, found in list(index[key].items()):
-            found = [f for f in found if f[0] != page]
+            found = [f for f in found if f[0] not in drop]
             if found:
                 index[key][name] = found
             else:
                 del index[key][name]
     for prefix, found in list(index["objects"].items()):
-        found = [o for o in found if o[0] != page]
+        found = [o for o in found if o[0] not in drop]
         if found:
             index["objects"][prefix] = found
         else:
@@ -448,6 +474,7 @@ def _add_static(app: Sphinx, config) -> None:
 
 def setup(app: Sphinx) -> None:
     app.connect("config-inited", _add_static)
+    app.connect("env-before-read-docs", _note_reading)
     app.connect("env-updated", _write_data)
     app.connect("html-page-context", _page_scripts)
     app.connect("doctree-resolved", _lighten_glossary_page)

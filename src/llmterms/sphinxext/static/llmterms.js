@@ -1,7 +1,7 @@
 /* llmterms: glossary tooltips and the glossary page's filter.
- * A chapter's tooltip data comes from _static/llmterms-tips/<page>.js (window.LLMTERMS_GLOSSARY: the entries
- * the page links), written at build time from glossary/; on the glossary page the entries on the page are the
- * data. No network: everything here works from a folder opened in the browser. */
+ * A page's tooltip data comes from _static/llmterms-tips/<page>.js (window.LLMTERMS_GLOSSARY: the entries
+ * the page links), written at build time from glossary/; on a glossary category page its own entries are the
+ * data. The filter is the glossary index's (glossary.html). No network: everything here works from a folder opened in the browser. */
 (function () {
   "use strict";
 
@@ -24,7 +24,7 @@
     (e.k || []).forEach((anchor) => byAnchor.set(anchor, e));
   });
 
-  /** On the glossary page: the entry whose name has this anchor, read from the page itself. */
+  /** On a glossary category page: the entry whose name has this anchor, read from the page itself. */
   function entryOnPage(anchor) {
     const dt = document.getElementById(anchor);
     if (!dt || dt.tagName !== "DT") return null;
@@ -91,7 +91,7 @@
 
   function initTooltips() {
     let touch = false;
-    // A chapter's term links hold a .std-term span; the glossary page's own links to entries do not (web.py).
+    // A term link holds a .std-term span; a glossary page's links to its own entries do not (web.py).
     const local = document.querySelector("dl.llmterms-glossary") !== null;
     document.querySelectorAll("a.reference.internal").forEach((link) => {
       if (!link.querySelector(".std-term") && !(local && (link.getAttribute("href") || "").startsWith("#term-"))) return;
@@ -136,7 +136,7 @@
   }
 
   function initGlossaryPage() {
-    const lists = [...document.querySelectorAll("dl.llmterms-glossary")];
+    const lists = [...document.querySelectorAll("dl.llmterms-glossary-index")];
     if (!lists.length) return;
     document.documentElement.classList.add("llmterms-glossary-page");
     const groups = [];
