@@ -61,7 +61,7 @@ def test_every_page_has_no_serious_violation(mode_page, base_url, site):
 
 def test_search_results_with_highlights(mode_page, base_url):
     mode_page.goto(f"{base_url}search.html?q=kv+cache", wait_until="load")
-    mode_page.locator("#search-results ul.search li").first.scroll_into_view_if_needed()
+    mode_page.locator("#search-results > ul.search li").first.scroll_into_view_if_needed()
     mode_page.locator("#search-results p.context .highlighted").first.wait_for(timeout=20_000)
     assert run_axe(mode_page) == []
 

@@ -110,8 +110,8 @@ def test_the_glossary_block_is_drawn_before_sphinx_s_index_arrives(browser, base
     ctx = browser.new_context()
     page = ctx.new_page()
     held = []
-    page.route("**/searchindex.js", lambda route: held.append(route))  # never answered while we look
-    page.route("**/llmterms-glossary.js", lambda route: held.append(route))  # nor the summaries
+    page.route("**/searchindex.js*", lambda route: held.append(route))  # never answered while we look
+    page.route("**/llmterms-glossary.js*", lambda route: held.append(route))  # nor the summaries
     page.goto(f"{base_url}search.html?q=kv%20cache", wait_until="commit")
     block = page.locator("#search-results ul.search li")
     block.first.wait_for(timeout=10_000)
