@@ -46,11 +46,23 @@ def project(tmp_path: Path, glossary_dir: Path) -> Path:
     return tmp_path
 
 
+def ranking(project: Path) -> dict:
+    """The glossary block's names and result lines, as the search page holds them."""
+    page = (project / "html" / "search.html").read_text()
+    start = page.index("window.LLMTERMS_RANKING = ") + len("window.LLMTERMS_RANKING = ")
+    return json.JSONDecoder().raw_decode(page[start:].replace("<\\/", "</"))[0]
+
+
 def tooltips(project: Path) -> dict[str, dict]:
-    """The entries in the tooltip script, by term."""
+    """The entries the search page's glossary block shows (term, link, summary), by term."""
+    data = ranking(project)
     script = (project / "html" / "_static" / "llmterms-glossary.js").read_text()
-    payload = script.removeprefix("window.LLMTERMS_GLOSSARY = ").removesuffix(";\n")
-    return {e["t"]: e for e in json.loads(payload)}
+    summaries = json.loads(script.removeprefix("window.LLMTERMS_SUMMARIES = ").removesuffix(";\n"))
+    found = {}
+    for (term, _, page, *rest), summary in zip(data["entries"], summaries, strict=True):
+        anchor = rest[0] if rest and rest[0] else "term-" + "-".join(term.split())
+        found[term] = {"t": term, "u": f"{data['pages'][page]}#{anchor}", "s": summary}
+    return found
 
 
 def published(project: Path) -> dict[str, dict]:
@@ -117,12 +129,11 @@ def test_a_new_link_updates_backlinks_tooltips_and_search_incrementally(project)
         in (project / "html" / "second.html").read_text()
     )
     # Search: the new word is indexed for the edited page, and the search page's glossary block still
-    # ranks every name (llmterms-ranking.js; the glossary page is not in Sphinx's index, issue 18).
+    # ranks every name (in search.html; the glossary page is not in Sphinx's index, issue 18).
     index = search_index(project)
     assert index["docnames"][index["terms"]["zyzzyva"]] == "second"
-    ranking = (project / "html" / "_static" / "llmterms-ranking.js").read_text()
-    names = json.loads(ranking.removeprefix("window.LLMTERMS_RANKING = ").removesuffix(";\n"))["names"]
-    assert {"llm", "transformer", "transformerarchitecture"} <= {n for entry in names for n, _ in entry}
+    names = {name for entry in ranking(project)["names"] for name in entry.split("|")}
+    assert {"llm", "transformer", "transformer architecture"} <= names
 
 
 def test_a_new_title_of_a_page_using_a_term_rewrites_the_glossary_page(project):
@@ -203,13 +214,16 @@ def test_an_entry_moved_to_another_category_moves_its_links_as_a_clean_build_doe
     assert [name for name in clean if incremental[name] != clean[name]] == []
 
 
-def test_pages_stamp_the_tooltip_script_they_load(project):
+def test_the_search_page_stamps_the_glossary_files_it_loads(project):
     path = project / "glossary" / "architecture" / "transformer.md"
     path.write_text(path.read_text().replace("attention and feed-forward layers.", "attention layers."))
     assert sphinx(project).returncode == 0
-    script = (project / "html" / "_static" / "llmterms-glossary.js").read_bytes()
-    stamp = f"{zlib.crc32(script):08x}"
-    assert f"_static/llmterms-glossary.js?v={stamp}" in (project / "html" / "search.html").read_text()
+    static = project / "html" / "_static"
+    files = [static / "llmterms-glossary.js", *sorted((static / "llmterms-words").glob("*.js"))]
+    assert len(files) > 10
+    assert ranking(project)["v"] == f"{zlib.crc32(b''.join(p.read_bytes() for p in files)):08x}"
+    # The words of the edited summary are where the block looks for them.
+    assert "attention" in (static / "llmterms-words" / "a.js").read_text()
 
 
 def test_incremental_builds_give_what_a_clean_build_gives(project):
@@ -373,8 +387,8 @@ def test_an_entry_edit_with_citations_gives_what_a_clean_build_gives(cited_proje
     clean_build(cited_project, "cites")
     clean = site(cited_project)
     assert incremental.keys() == clean.keys()
-    # Byte for byte: the glossary's pages are no longer in the search index, whose incremental copy kept removed
-    # words (the glossary block searches llmterms-ranking.js instead).
+    # Byte for byte: the glossary's pages are no longer in the search index, whose incremental copy kept
+    # removed words (the glossary block searches its own names and words instead).
     assert [name for name in clean if incremental[name] != clean[name]] == []
 
 

@@ -61,7 +61,7 @@ def test_every_page_has_no_serious_violation(mode_page, base_url, site):
 
 def test_search_results_with_highlights(mode_page, base_url):
     mode_page.goto(f"{base_url}search.html?q=kv+cache", wait_until="load")
-    mode_page.locator("#search-results ul.search li").first.scroll_into_view_if_needed()
+    mode_page.locator("#search-results > ul.search li").first.scroll_into_view_if_needed()
     mode_page.locator("#search-results p.context .highlighted").first.wait_for(timeout=20_000)
     assert run_axe(mode_page) == []
 
@@ -77,7 +77,7 @@ def test_an_open_tooltip(mode_page, base_url):
 def test_a_highlighted_page(mode_page, base_url):
     """A result opened from the search page: Sphinx highlights the words searched for."""
     mode_page.goto(f"{base_url}search.html?q=quantization", wait_until="load")
-    mode_page.locator("#search-results ul.search li a").first.click()
+    mode_page.locator("#search-results > ul.search li a").first.click()  # a page, not a glossary entry
     mode_page.wait_for_load_state("load")
     mode_page.locator("article .highlighted").first.wait_for(timeout=10_000)
     assert run_axe(mode_page) == []

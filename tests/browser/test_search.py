@@ -37,8 +37,9 @@ def test_the_glossary_block_ranks_the_whole_query_file_as_python_does(watched, b
 
 def sphinx_results(page) -> list[tuple[str, str]]:
     page.locator("#search-results .search-summary:not(:empty)").wait_for(timeout=20_000)
+    # Sphinx's own list (the glossary block's list is inside its section, above).
     return page.eval_on_selector_all(
-        "#search-results ul.search > li > a", "as => as.map(a => [a.getAttribute('href'), a.textContent])"
+        "#search-results > ul.search > li > a", "as => as.map(a => [a.getAttribute('href'), a.textContent])"
     )
 
 
@@ -63,7 +64,7 @@ def test_a_result_links_to_the_section_that_matched(watched, base_url, site, que
     page = watched.page
     page.goto(f"{base_url}search.html?q={query}")
     sphinx_results(page)
-    item = page.locator(f'#search-results ul.search > li:has(a[href^="{page_name}"])').first
+    item = page.locator(f'#search-results > ul.search > li:has(a[href^="{page_name}"])').first
     item.scroll_into_view_if_needed()
     item.locator("p.context").wait_for(timeout=10_000)
     href = item.locator("a").first.get_attribute("href")
@@ -102,3 +103,34 @@ def test_the_search_index_leaves_out_the_glossary_page(site):
     # The chapters are still there.
     found = index["terms"]["imatrix"]
     assert index["docnames"].index("06-quantization") in (found if isinstance(found, list) else [found])
+
+
+def test_the_glossary_block_is_drawn_before_sphinx_s_index_arrives(browser, base_url, site):
+    """Issue 18: the block needs no request of its own; its links are the entries' published anchors."""
+    ctx = browser.new_context()
+    page = ctx.new_page()
+    held = []
+    page.route("**/searchindex.js*", lambda route: held.append(route))  # never answered while we look
+    page.route("**/llmterms-glossary.js*", lambda route: held.append(route))  # nor the summaries
+    page.goto(f"{base_url}search.html?q=kv%20cache", wait_until="commit")
+    block = page.locator("#search-results ul.search li")
+    block.first.wait_for(timeout=10_000)
+    assert page.evaluate("typeof Search === 'undefined' || !Search.hasIndex()")
+    # Two entries match by name, three more by their text, once the words of "k" and "c" are in.
+    page.wait_for_function("document.querySelectorAll('#llmterms-glossary-results li').length === 5")
+    links = page.eval_on_selector_all(
+        "#llmterms-glossary-results li > a", "as => as.map(a => [a.textContent, a.getAttribute('href')])"
+    )
+    # Ranked as Python ranks, linked to the anchors glossary.json publishes.
+    g = _glossary.load(REPO / "glossary")
+    assert [term for term, _ in links] == [e.term for e in g.search("kv cache", limit=5)]
+    urls = {e["term"]: e["url"] for e in json.loads((site / "glossary.json").read_text())}
+    assert [href for _, href in links] == ["./" + urls[term] for term, _ in links]
+    # Their summaries come with llmterms-glossary.js, Sphinx's pages with the index.
+    assert page.locator(".llmterms-search-summary").count() == 0
+    assert page.locator("#search-results > ul.search > li").count() == 0
+    for route in held:
+        route.continue_()
+    page.locator(".llmterms-search-summary").first.wait_for(timeout=10_000)
+    page.locator("#search-results > ul.search > li").first.wait_for(timeout=10_000)
+    ctx.close()

@@ -5,9 +5,13 @@ Each page loads only what it uses (issue 18: every page used to load every scrip
 - ``_static/llmterms-tips/<page>.js``: the entries a chapter links (names, status, summary, anchor), for its
   tooltips; only pages with ``{term}`` links load one, with ``llmterms.js``. A glossary category page reads
   its own entries' facts from the page, and the glossary's index needs none.
-- ``_static/llmterms-glossary.js`` (every entry) and ``_static/llmterms-ranking.js`` (each entry's names and
-  words as :mod:`llmterms.ranking` compares them, computed here by the same functions), with
-  ``llmterms-search.js``: the search page only, for its glossary block, ranked as ``llmterms search`` ranks.
+- for the search page's glossary block, ranked as ``llmterms search`` ranks (:mod:`llmterms.ranking`'s
+  input, computed here by the same functions), in the order its results need them (issue 18: results
+  within 3 s on a slow phone): each entry's names and what its result line shows, written into the search
+  page's head with ``llmterms-search.js``, which ranks and draws the block;
+  ``_static/llmterms-glossary.js``, the summaries, filled in after; ``_static/llmterms-words/<letter>.js``,
+  which entries' text holds each word, loaded only for a query's letters when it matches fewer than five
+  names. ``llmterms-search-pages.js`` lists Sphinx's page results below the block.
 - ``glossary.json`` at the site root publishes the entries for other programs.
 
 The data are scripts, not JSON fetched at run time, because browsers refuse ``fetch()`` on pages opened from
@@ -32,8 +36,7 @@ from llmterms.sphinxext.domain import GlossaryDomain, domain_of, glossary_dir
 
 STATIC = Path(__file__).parent / "static"
 SCRIPT = "llmterms-glossary.js"
-RANKING = "llmterms-ranking.js"
-RANKING_TEXT = "llmterms-ranking-text.js"
+WORDS = "llmterms-words"
 TEXT = "llmterms-text"
 #: How much of each section's own text the search page's snippets can draw on (characters).
 SNIPPET_TEXT = 700
@@ -77,34 +80,70 @@ def _compact(entry: dict) -> dict:
     }
 
 
-def _listed(entry: dict) -> dict:
-    """An entry as the search page's glossary block shows it (no aliases: the ranking data has the names)."""
-    return {key: entry[key] for key in ("t", "c", "s", "st", "u")}
+def _ranking_data(glossary: _glossary.Glossary, data: list[dict]) -> dict:
+    """What :meth:`llmterms.glossary.Glossary.search` compares by name, in its tie-breaking order.
 
-
-def _ranking_data(glossary: _glossary.Glossary, data: list[dict]) -> tuple[dict, dict]:
-    """What :meth:`llmterms.glossary.Glossary.search` compares, precomputed, in its tie-breaking order.
-
-    First the names: ``order`` lists positions in ``data`` (the glossary page's order) in the order ties
-    are broken by, ``names`` each entry's names as :func:`llmterms.ranking.name_score` takes them. Then
-    the text, which only queries matching fewer than five names need (the script loads it then):
-    ``summary`` and ``body``, each entry's words as :func:`llmterms.ranking.text_score` takes them.
+    Each entry's result line (:func:`_line`) and its names as :func:`llmterms.ranking.name_score` takes
+    them: each name its words joined by spaces (the normal form is the words joined), names joined by ``|``.
+    Every byte here is on the way to the first result: categories and pages are named once.
     """
-    position = {entry["term"]: i for i, entry in enumerate(data)}
-    ordered = glossary.ordered()
-    names = {
-        "order": [position[e.term] for e in ordered],
-        "names": [[[n, list(w)] for n, w in names] for names in glossary.search_index()],
-    }
-    text = {
-        "summary": [" ".join(sorted(set(words(e.summary)))) for e in ordered],
-        # A word of the summary scores as one there (text_score), so the body lists only the others.
-        "body": [
-            " ".join(sorted(set(words(_glossary.plain_text(e.body, width=None))) - set(words(e.summary))))
-            for e in ordered
+    urls = {entry["term"]: entry["url"].partition("#")[::2] for entry in data}
+    slugs = list(_glossary.CATEGORIES)
+    pages = sorted({page for page, _ in urls.values()})
+    return {
+        "categories": [_glossary.CATEGORIES[slug] for slug in slugs],
+        "pages": pages,
+        "entries": [
+            _line(e.term, slugs.index(e.category), pages.index(urls[e.term][0]), urls[e.term][1], e.status)
+            for e in glossary.ordered()
         ],
+        "names": ["|".join(" ".join(w) for _, w in names) for names in glossary.search_index()],
     }
-    return names, text
+
+
+def _words_data(glossary: _glossary.Glossary) -> dict[str, dict[str, list[list[int]]]]:
+    """The text, which only queries matching fewer than five names need, by first letter: each word ->
+    the entries (in :meth:`~llmterms.glossary.Glossary.ordered` order) whose summary holds it and those
+    whose body alone does (:func:`llmterms.ranking.text_score` scores 2 and 1)."""
+    letters: dict[str, dict[str, list[list[int]]]] = {}
+    for i, e in enumerate(glossary.ordered()):
+        summary = set(words(e.summary))
+        # A word of the summary scores as one there (text_score), so the body lists only the others.
+        body = set(words(_glossary.plain_text(e.body, width=None))) - summary
+        for kind, found in ((0, summary), (1, body)):
+            for word in found:
+                letters.setdefault(_letter(word), {}).setdefault(word, [[], []])[kind].append(i)
+    return {key: dict(sorted(found.items())) for key, found in sorted(letters.items())}
+
+
+def _line(term: str, category: int, page: int, anchor: str, status: str) -> list:
+    """An entry's result line: term, category and page (positions in their lists), then its anchor and
+    status only where they are not what most entries have (the anchor Sphinx gives most terms, "current").
+
+    >>> _line("KV cache", 1, 0, "term-KV-cache", "current")
+    ['KV cache', 1, 0]
+    >>> _line("pass@k", 11, 0, "term-pass-k", "current"), _line("GGML", 3, 0, "term-GGML", "obsolete")
+    (['pass@k', 11, 0, 'term-pass-k'], ['GGML', 3, 0, '', 'obsolete'])
+    """
+    line: list = [term, category, page]
+    # llmterms-search.js builds the usual anchor the same way: "term-" and the term, a hyphen per space.
+    usual = anchor == "term-" + "-".join(term.split())
+    if status != "current":
+        line += ["" if usual else anchor, status]
+    elif not usual:
+        line.append(anchor)
+    return line
+
+
+def _letter(word: str) -> str:
+    """The file a word's entries are in: its first letter, or its code point where a file name could not
+    hold it (llmterms-search.js computes the same).
+
+    >>> _letter("cache"), _letter("7b"), _letter("θ")
+    ('c', '7', 'u3b8')
+    """
+    first = word[0]
+    return first if first.isascii() and first.isalnum() else f"u{ord(first):x}"
 
 
 def _write_if_changed(path: Path, text: str) -> bool:
@@ -153,8 +192,12 @@ def _tip_entries(domain: GlossaryDomain, compact: dict[str, dict]) -> dict[str, 
     return pages
 
 
+def _json(payload) -> str:
+    return json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+
+
 def _script(variable: str, payload) -> str:
-    return f"window.{variable} = {json.dumps(payload, ensure_ascii=False, separators=(',', ':'))};\n"
+    return f"window.{variable} = {_json(payload)};\n"
 
 
 def _write_data(app: Sphinx, env) -> None:
@@ -177,14 +220,18 @@ def _write_data(app: Sphinx, env) -> None:
     data = _entries_data(domain)
     _write_if_changed(out / "glossary.json", json.dumps(data, indent=1, ensure_ascii=False) + "\n")
     compact = {e["term"]: _compact(e) for e in data}
-    _publish(out, SCRIPT, _script("LLMTERMS_GLOSSARY", [_listed(e) for e in compact.values()]))
     # The entries as the package reads them (a cached load): the ranking's input is what `llmterms search`
-    # ranks, not a copy of its rules.
+    # ranks, not a copy of its rules. The names are in the search page itself (_search_script).
     glossary = _glossary.load(glossary_dir(app), strict=False)
-    names, text = _ranking_data(glossary, data)
-    _publish(out, RANKING, _script("LLMTERMS_RANKING", names))
-    # Loaded by llmterms-search.js with a <script> element, which works from a folder too (no fetch).
-    _write_if_changed(out / "_static" / RANKING_TEXT, _script("LLMTERMS_RANKING_TEXT", text))
+    _publish(out, SCRIPT, _script("LLMTERMS_SUMMARIES", [e.summary for e in glossary.ordered()]))
+    # Loaded by llmterms-search.js with <script> elements, which work from a folder too (no fetch). A letter
+    # no word starts with any more leaves no file behind, as a clean build would not write it.
+    text = _words_data(glossary)
+    folder = out / "_static" / WORDS
+    for stale in set(folder.glob("*.js")) - {folder / f"{key}.js" for key in text}:
+        stale.unlink()
+    for key, found in text.items():
+        _write_if_changed(folder / f"{key}.js", f"LLMTERMS_WORDS.set({json.dumps(key)}, {_json(found)});\n")
     tips = _tip_entries(domain, compact)
     for docname, entries in tips.items():
         _publish(out, f"{TIPS}/{docname}.js", _script("LLMTERMS_GLOSSARY", entries))
@@ -223,12 +270,12 @@ def _page_scripts(app: Sphinx, pagename: str, templatename: str, context: dict, 
     domain = domain_of(app.env)
     if pagename == "search":
         app.add_js_file("llmterms-offline.js")  # not deferred: it must run before the search does
-        # Deferred, and before ours (priority): see docs/_templates/search.html.
+        if script := _search_script(app, domain):
+            app.add_js_file(None, body=script)
+        # Deferred, and in this order: see docs/_templates/search.html.
         app.add_js_file("searchtools.js", priority=400, loading_method="defer")
         app.add_js_file("language_data.js", priority=400, loading_method="defer")
-        app.add_js_file(SCRIPT, loading_method="defer")
-        app.add_js_file(RANKING, loading_method="defer")
-        app.add_js_file("llmterms-search.js", loading_method="defer")
+        app.add_js_file("llmterms-search-pages.js", loading_method="defer")
     else:
         # A category page reads its own entries' tooltips from the page, the others' from its tips file.
         tips = (Path(app.outdir) / "_static" / TIPS / f"{pagename}.js").is_file() and domain.data["uses"].get(
@@ -239,6 +286,28 @@ def _page_scripts(app: Sphinx, pagename: str, templatename: str, context: dict, 
         if tips or pagename in domain.glossary_pages:
             app.add_js_file("llmterms.js", loading_method="defer")
     _unblock(context)
+
+
+def _search_script(app: Sphinx, domain: GlossaryDomain) -> str:
+    """The glossary block's code and names, written into the search page's head.
+
+    On a slow phone the page's stylesheets take two round trips; the page's own bytes arrive while the
+    browser waits for them, so these 38 kB cost almost nothing there (the page's first paint moved by less
+    than 0.1 s) and need no request of their own (as files, they were 0.35 s later than the first paint).
+    The block is then drawn once the parser has reached the results element, a frame after the first paint.
+    """
+    if not domain.entries:
+        return ""
+    glossary = _glossary.load(glossary_dir(app), strict=False)
+    code = (STATIC / "llmterms-search.js").read_text(encoding="utf-8")
+    ranking = _ranking_data(glossary, _entries_data(domain))
+    # The files it loads next, with this build's stamp: their positions are those of these entries.
+    static = Path(app.outdir) / "_static"
+    files = [static / SCRIPT, *sorted((static / WORDS).glob("*.js"))]
+    ranking["v"] = _stamp(b"".join(path.read_bytes() for path in files if path.is_file()))
+    text = _script("LLMTERMS_RANKING", ranking) + code
+    # Nothing in it may close the <script> element or open an HTML comment inside it.
+    return text.replace("</", "<\\/").replace("<!--", "<\\!--")
 
 
 #: Other extensions' files, each loaded only by the pages that have what it styles or drives.

@@ -1,15 +1,33 @@
-/* llmterms: the search page. Glossary entries first, ranked exactly as `llmterms search` ranks them (a port of
- * llmterms/ranking.py over data computed by it at build time, llmterms-ranking.js; the browser tests run the
- * project's whole query file through both and require the same answers). Then the pages and sections that
- * Sphinx's index finds, without the glossary page (its entries are in the block above, once), each linked
- * to the section that matched, with a snippet fetched only when the result scrolls into view and each page
- * fetched once. No network beyond the site: on pages opened from a folder no snippet is fetched. */
+/* llmterms: the search page's glossary block. Glossary entries first, ranked exactly as `llmterms search` ranks
+ * them (a port of llmterms/ranking.py over data computed by it at build time; the browser tests run the
+ * project's whole query file through both and require the same answers). Written into the search page's
+ * head with the names it ranks (window.LLMTERMS_RANKING; llmterms.sphinxext.web), so that it waits neither
+ * for a request of its own nor for Sphinx's search or index (issue 18: results within 3 s on a slow phone):
+ * the entries whose names match are drawn once the page's results element is parsed and the page first
+ * painted, their summaries when llmterms-glossary.js is in, and the entries only their text matches (a
+ * query matching fewer than five names) once the words of the query's letters are
+ * (llmterms-words/<letter>.js). The pages and sections that Sphinx's index finds are listed below, by
+ * llmterms-search-pages.js, once this block is complete. */
 (function () {
   "use strict";
 
-  const entries = window.LLMTERMS_GLOSSARY || [];
-  const R = window.LLMTERMS_RANKING || { order: [], names: [], summary: [], body: [] };
   const root = document.documentElement.dataset.content_root || "./";
+  const R = window.LLMTERMS_RANKING || { categories: [], pages: [], entries: [], names: [] };
+  // Shared with llmterms-search-pages.js, whichever of the two runs first.
+  const shared = (window.llmtermsSearch = window.llmtermsSearch || {});
+  shared.shown = shared.shown || new Promise((resolve) => (shared.resolveShown = resolve));
+
+  /** Run a script of the site (a <script> element, which works from a folder too, unlike fetch). */
+  const load = (file, high) => new Promise((resolve) => {
+    const script = document.createElement("script");
+    script.src = `${root}_static/${file}?v=${R.v}`;  // this build's files (llmterms.sphinxext.web)
+    if (high) script.fetchPriority = "high";
+    script.onload = script.onerror = resolve;
+    document.head.append(script);
+  });
+  // The summaries: asked for once the block is drawn, so that they do not hold up the page's stylesheets.
+  let summaries = null;
+  const summariesOf = () => summaries || (summaries = load("llmterms-glossary.js", true).then(() => window.LLMTERMS_SUMMARIES));
 
   /* -- llmterms.ranking, line for line ------------------------------------------------------------ */
   // Python's str.casefold() and isalnum(), NFKD with combining marks dropped (ranking.words).
@@ -94,45 +112,72 @@
     return best;
   }
 
-  // Each entry's words (llmterms-ranking-text.js), loaded only when a query matches fewer than five names.
-  let text = null;
-  const loadText = () => text || (text = new Promise((resolve) => {
-    const script = document.createElement("script");
-    script.src = root + "_static/llmterms-ranking-text.js";
-    script.onload = () => { Object.assign(R, window.LLMTERMS_RANKING_TEXT || {}); resolve(); };
-    script.onerror = () => resolve();
-    document.head.append(script);
-  }));
+  // Each entry's names as nameScore takes them, [normal form, words], from "w w|w w" (parsed once).
+  let parsed = null;
+  const namesOf = () => parsed || (parsed = R.names.map((names) => names.split("|").map((name) => {
+    const nameWords = name.split(" ").filter(Boolean);
+    return [nameWords.join(""), nameWords];
+  })));
 
-  const wordSets = new Map();
-  const wordSet = (kind, i) => {
-    const key = kind + i;
-    if (!wordSets.has(key)) wordSets.set(key, new Set(R[kind][i].split(" ").filter(Boolean)));
-    return wordSets.get(key);
+  // Which entries' text holds each word, one file per first letter (llmterms.sphinxext.web._letter),
+  // loaded only when a query matches fewer than five names.
+  window.LLMTERMS_WORDS = window.LLMTERMS_WORDS || new Map();
+  const letterFiles = new Map();
+  const letter = (word) => {
+    const first = [...word][0];
+    return /^[a-z0-9]$/.test(first) ? first : "u" + first.codePointAt(0).toString(16);
+  };
+  const loadLetter = (key) => {
+    if (!letterFiles.has(key)) {
+      letterFiles.set(key, load(`llmterms-words/${key}.js`, true).then(() => LLMTERMS_WORDS.get(key) || {}));
+    }
+    return letterFiles.get(key);
   };
 
-  function textScore(qwords, i) {
-    if (!qwords.length || !R.summary) return 0;
-    const hits = qwords.map((w) => (wordSet("summary", i).has(w) ? 2 : wordSet("body", i).has(w) ? 1 : 0));
+  /** Each query word's [entries whose summary holds it, entries whose body alone does], as sets. */
+  async function textOf(qwords) {
+    const found = new Map();
+    await Promise.all(qwords.map(async (w) => {
+      const [summary, body] = (await loadLetter(letter(w)))[w] || [[], []];
+      found.set(w, [new Set(summary), new Set(body)]);
+    }));
+    return found;
+  }
+
+  function textScore(qwords, text, i) {
+    if (!qwords.length) return 0;
+    const hits = qwords.map((w) => (text.get(w)[0].has(i) ? 2 : text.get(w)[1].has(i) ? 1 : 0));
     if (hits.includes(0)) return 0;
     return (100 * hits.reduce((a, b) => a + b, 0)) / (2 * qwords.length);
   }
 
-  /** The entries for `query`, best first, as Glossary.search(query, limit) gives them (a promise). */
-  async function rank(query, limit) {
+  const byScore = (x, y) => y[0] - x[0] || x[1] - y[1];
+
+  /** The entries whose names match `query`, best first, as [score, position] (all of them). */
+  function byName(query) {
     const q = normalize(query), qwords = words(query);
     if (!q) return [];
     const scored = [];
-    R.names.forEach((names, i) => { const s = nameScore(q, qwords, names); if (s > 0) scored.push([s, i]); });
-    if (scored.length < limit) {
-      await loadText();
-      const named = new Set(scored.map(([, i]) => i));
-      R.names.forEach((_, i) => { if (!named.has(i)) { const s = textScore(qwords, i); if (s > 0) scored.push([s, i]); } });
-    }
-    scored.sort((x, y) => y[0] - x[0] || x[1] - y[1]);
-    return scored.slice(0, limit).map(([, i]) => entries[R.order[i]]);
+    namesOf().forEach((names, i) => { const s = nameScore(q, qwords, names); if (s > 0) scored.push([s, i]); });
+    return scored.sort(byScore);
   }
-  window.llmtermsRank = async (query, limit = 5) => (await rank(query, limit)).map((e) => e.t);  // for the tests
+
+  /** The entries only their text matches, best first, when the names leave places: every name match
+   * scores at least 550 and a text match at most 100, so these come after the names' results. */
+  async function byText(query, named, limit) {
+    const qwords = words(query);
+    if (!normalize(query) || named.length >= limit) return [];
+    const text = await textOf(qwords), taken = new Set(named.map(([, i]) => i)), scored = [];
+    R.names.forEach((_, i) => { if (!taken.has(i)) { const s = textScore(qwords, text, i); if (s > 0) scored.push([s, i]); } });
+    return scored.sort(byScore).slice(0, limit - named.length);
+  }
+
+  /** The entries for `query`, best first, as Glossary.search(query, limit) gives them (a promise). */
+  async function rank(query, limit) {
+    const named = byName(query).slice(0, limit);
+    return [...named, ...(await byText(query, named, limit))].map(([, i]) => R.entries[i]);
+  }
+  window.llmtermsRank = async (query, limit = 5) => (await rank(query, limit)).map((e) => e[0]);  // for the tests
 
   /* -- The glossary block ------------------------------------------------------------------------- */
   const el = (tag, attrs = {}, ...children) => {
@@ -143,123 +188,54 @@
   };
   const statusBadge = (status) => el("span", { class: `llmterms-status llmterms-status-${status}`, text: status });
 
+  /** One entry's line: its link, status and category at once, its summary when the summaries are in. */
+  function line(i) {
+    // The anchor and status are left out where they are the usual ones (llmterms.sphinxext.web._line).
+    const [term, category, page, anchor, status = "current"] = R.entries[i];
+    const href = `${root}${R.pages[page]}#${anchor || "term-" + term.split(/\s+/).join("-")}`;
+    const item = el("li", {},
+      el("a", { href, text: term }), " ", statusBadge(status),
+      el("span", { class: "llmterms-search-category", text: " \u2014 " + R.categories[category] }));
+    summariesOf().then((all) => all && item.append(el("p", { class: "llmterms-search-summary", text: all[i] })));
+    return item;
+  }
+
   async function glossaryBlock(query, results) {
-    const found = await rank(query, 5);
-    if (!found.length) return;
-    const list = el("ul", { class: "llmterms-search-results" });
-    found.forEach((e) => {
-      list.append(
-        el("li", {},
-          el("a", { href: root + e.u, text: e.t }), " ", statusBadge(e.st),
-          el("span", { class: "llmterms-search-category", text: " \u2014 " + e.c }),
-          el("p", { class: "llmterms-search-summary", text: e.s })),
-      );
-    });
-    results.before(el("section", { id: "llmterms-glossary-results", "aria-labelledby": "llmterms-glossary-heading" },
-      el("h2", { id: "llmterms-glossary-heading", text: "Glossary" }), list));
-  }
-
-  /* -- Pages and sections ------------------------------------------------------------------------- */
-  // Each page's sections as [id, title, own text] (_static/llmterms-text/<page>.json), fetched once.
-  const pages = new Map();
-  const sectionsOf = (docName) => {
-    if (!pages.has(docName)) {
-      pages.set(docName, fetch(`${root}_static/llmterms-text/${docName}.json`)
-        .then((r) => (r.ok ? r.json() : []))
-        .catch(() => []));
-    }
-    return pages.get(docName);
-  };
-
-  /** The section holding the most of the query's words, the first such one on the page. */
-  function bestSection(sections, terms) {
-    let best = null, most = 0;
-    sections.forEach((section) => {
-      const text = (section[1] + " " + section[2]).toLowerCase();
-      const hits = terms.filter((t) => text.includes(t)).length;
-      if (hits > most) { best = section; most = hits; }
-    });
-    return best;
-  }
-
-  function snippet(item, link, result, terms) {
-    const [docName, , anchor] = result;
-    sectionsOf(docName).then((sections) => {
-      if (!sections.length) return;
-      let section = anchor ? sections.find((s) => s[0] === anchor.slice(1)) : null;
-      if (!section) {
-        section = bestSection(sections, terms);
-        if (section && !anchor) link.href = docName + DOCUMENTATION_OPTIONS.LINK_SUFFIX + "#" + section[0];
-      }
-      if (!section) return;
-      const text = section[2] || section[1];
-      const lower = text.toLowerCase();
-      const at = Math.min(...terms.map((t) => lower.indexOf(t)).filter((i) => i > -1), text.length);
-      const start = at === text.length ? 0 : Math.max(at - 120, 0);
-      const summary = el("p", { class: "context" });
-      summary.textContent = (start ? "\u2026" : "") + text.substr(start, 240).trim() + (start + 240 < text.length ? "\u2026" : "");
-      item.append(summary);
-      if (typeof SPHINX_HIGHLIGHT_ENABLED !== "undefined" && SPHINX_HIGHLIGHT_ENABLED)
-        terms.forEach((t) => _highlightText(summary, t, "highlighted"));
-    });
-  }
-
-  let blockShown = Promise.resolve();
-  function showResults(query) {
-    // After the glossary block, so that only the results then on screen fetch their snippets.
-    blockShown.then(() => listResults(query));
-  }
-
-  function listResults(query) {
-    const [, searchTerms, excludedTerms, highlightTerms, objectTerms] = Search._parseQuery(query);
-    const found = Search._performSearch(query, searchTerms, excludedTerms, highlightTerms, objectTerms).reverse();
-    const glossaryPage = ((entries.find((e) => e.u) || { u: "" }).u.split(".html")[0]);
-    const anchored = new Set(found.filter((r) => r[2]).map((r) => r[0]));
-    const seen = new Set();
-    const rows = found.filter((r) => {
-      const key = r[0] + r[2];
-      // The glossary's entries are listed once, above; a page with a matching section is listed by it.
-      if (r[0] === glossaryPage || seen.has(key) || (!r[2] && anchored.has(r[0]))) return false;
-      seen.add(key);
-      return true;
-    });
-    const terms = [...highlightTerms];
-    const lazy = "IntersectionObserver" in window && DOCUMENTATION_OPTIONS.SHOW_SEARCH_SUMMARY
-      ? new IntersectionObserver((seenItems, observer) => seenItems.forEach((s) => {
-          if (!s.isIntersecting) return;
-          observer.unobserve(s.target);
-          s.target.llmtermsLoad();
-        }), { rootMargin: "0px" })
-      : null;
-    rows.forEach((result) => {
-      const [docName, title, anchor, descr, , , kind] = result;
-      const item = el("li", { class: `kind-${kind}` });
-      const link = el("a", { href: docName + DOCUMENTATION_OPTIONS.LINK_SUFFIX + anchor });
-      link.innerHTML = title;  // the index holds titles as HTML, as Sphinx's own results use them
-      item.append(link);
-      if (descr) item.append(el("span", { text: ` (${descr})` }));
-      if (lazy) {
-        item.llmtermsLoad = () => snippet(item, link, result, terms);
-        lazy.observe(item);
-      }
-      Search.output.append(item);
-    });
-    Search.stopPulse();
-    Search.title.innerText = "Search Results";
-    Search.status.innerText = rows.length
-      ? `${rows.length} ${rows.length === 1 ? "page or section matches" : "pages and sections match"} the search.`
-      : "No page matches the search. Check the spelling, or try fewer words.";
+    // Part of Sphinx's results element, above its own list: the first results on the page.
+    const list = el("ul", { class: "search llmterms-search-results", role: "list" });
+    const section = el("section", { id: "llmterms-glossary-results", "aria-labelledby": "llmterms-glossary-heading" },
+      el("h2", { id: "llmterms-glossary-heading", text: "Glossary" }), list);
+    const show = (found) => {
+      found.forEach(([, i]) => list.append(line(i)));
+      if (found.length && !section.isConnected) results.prepend(section);
+    };
+    const named = byName(query).slice(0, 5);
+    show(named);
+    show(await byText(query, named, 5));
   }
 
   function start() {
     const results = document.getElementById("search-results");
     const query = new URLSearchParams(window.location.search).get("q");
-    if (results && query) blockShown = glossaryBlock(query, results);
+    // The query in the search field with its first results, not only once Sphinx's deferred script runs.
+    if (query) document.querySelectorAll('input[name="q"]').forEach((input) => { input.value ||= query; });
+    const done = results && query ? glossaryBlock(query, results) : Promise.resolve();
+    done.then(() => shared.resolveShown(new Set(R.pages.map((page) => page.split(".html")[0]))));
   }
 
-  // Before Sphinx's search starts (its listener is added after this one, by the deferred searchtools.js).
-  if (typeof Search !== "undefined") Search.query = showResults;
-  else document.addEventListener("DOMContentLoaded", () => { if (typeof Search !== "undefined") Search.query = showResults; });
-  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
-  else start();
+  // Written into the head: drawn once the parser has reached the results element, not at the end, and just
+  // after the page's first paint, which the block's work (ranking, its elements' layout) would otherwise
+  // delay: on a slow phone this keeps the first paint where it was without it, and the block a frame later.
+  let started = false;
+  const startOnce = () => {
+    if (!started) { started = true; requestAnimationFrame(() => setTimeout(start)); }
+  };
+  if (document.getElementById("search-results") || document.readyState !== "loading") startOnce();
+  else {
+    const parsed = new MutationObserver(() => {
+      if (document.getElementById("search-results")) { parsed.disconnect(); startOnce(); }
+    });
+    parsed.observe(document.documentElement, { childList: true, subtree: true });
+    document.addEventListener("readystatechange", () => { parsed.disconnect(); startOnce(); }, { once: true });
+  }
 })();
