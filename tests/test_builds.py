@@ -69,6 +69,33 @@ def published(project: Path) -> dict[str, dict]:
     return {e["term"]: e for e in json.loads((project / "html" / "glossary.json").read_text())}
 
 
+def site(project: Path) -> dict[str, bytes]:
+    """Every file of the built site, by path."""
+    return {
+        str(p.relative_to(project / "html")): p.read_bytes()
+        for p in sorted((project / "html").rglob("*"))
+        if p.is_file()
+    }
+
+
+def clean_build(project: Path, page: str | None = "computed") -> str:
+    """Build into fresh output and doctree folders (build/cache is kept); return the page's HTML."""
+    for folder in ("html", "doctrees"):
+        shutil.rmtree(project / folder, ignore_errors=True)
+    result = sphinx(project, "-E")
+    assert result.returncode == 0, result.stderr
+    return (project / "html" / f"{page}.html").read_text() if page else ""
+
+
+def unlike_a_clean_build(project: Path) -> list[str]:
+    """The files of the site as built that a clean build of the same sources gives otherwise (or not at
+    all); the clean build's site stays."""
+    built = site(project)
+    clean_build(project, None)
+    clean = site(project)
+    return sorted(name for name in built.keys() | clean.keys() if built.get(name) != clean.get(name))
+
+
 def search_index_of(script: bytes) -> dict:
     text = script.decode("utf-8")
     return json.loads(text[text.index("(") + 1 : text.rindex(")")])
@@ -172,25 +199,11 @@ def test_a_renamed_term_is_caught_by_the_clean_build(project):
 
 def test_two_clean_builds_are_identical(project):
     """Clean means what CI does: a fresh output folder and -E."""
-
-    def files(folder: Path) -> dict[str, bytes]:
-        return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
-
-    first = files(project / "html")
-    shutil.rmtree(project / "html")
-    shutil.rmtree(project / "doctrees")
-    result = sphinx(project, "-E")
-    assert result.returncode == 0, result.stderr
-    second = files(project / "html")
-    assert first.keys() == second.keys()
-    assert [name for name in first if first[name] != second[name]] == []
+    assert unlike_a_clean_build(project) == []
 
 
 def test_an_entry_moved_to_another_category_moves_its_links_as_a_clean_build_does(project):
     """The chapter linking the entry is not read again, yet its link must point at the new page."""
-
-    def files(folder: Path) -> dict[str, bytes]:
-        return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
     old = project / "glossary" / "concepts" / "large-language-model.md"
     new = project / "glossary" / "architecture" / "large-language-model.md"
@@ -205,13 +218,7 @@ def test_an_entry_moved_to_another_category_moves_its_links_as_a_clean_build_doe
         tooltips(project)["Large language model"]["u"]
         == "glossary/architecture.html#term-Large-language-model"
     )
-    incremental = files(project / "html")
-    shutil.rmtree(project / "html")
-    shutil.rmtree(project / "doctrees")
-    assert sphinx(project, "-E").returncode == 0
-    clean = files(project / "html")
-    assert incremental.keys() == clean.keys()
-    assert [name for name in clean if incremental[name] != clean[name]] == []
+    assert unlike_a_clean_build(project) == []
 
 
 def test_the_search_page_stamps_the_glossary_files_it_loads(project):
@@ -229,9 +236,6 @@ def test_the_search_page_stamps_the_glossary_files_it_loads(project):
 def test_incremental_builds_give_what_a_clean_build_gives(project):
     """After a chapter edit and an entry edit, each built incrementally, the site equals a clean build's."""
 
-    def files(folder: Path) -> dict[str, bytes]:
-        return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
-
     chapter = project / "docs" / "second.md"
     chapter.write_text("# Second\n\nEvery {term}`transformer architecture` has layers.\n")
     assert sphinx(project).returncode == 0
@@ -240,15 +244,10 @@ def test_incremental_builds_give_what_a_clean_build_gives(project):
     result = sphinx(project)
     assert result.returncode == 0, result.stderr
     assert reread(result) == {"glossary/architecture", "glossary"}
-    incremental = files(project / "html")
-    shutil.rmtree(project / "html")
-    shutil.rmtree(project / "doctrees")
-    assert sphinx(project, "-E").returncode == 0
-    clean = files(project / "html")
-    assert incremental.keys() == clean.keys()
+    incremental = site(project)
     # searchindex.js too: Sphinx 8.2 keeps a word removed from every page in the index with an empty list
     # of pages, and llmterms.sphinxext.web, which rewrites the index without the glossary's pages, drops it.
-    assert [name for name in clean if incremental[name] != clean[name]] == []
+    assert unlike_a_clean_build(project) == []
     index = search_index_of(incremental["searchindex.js"])
     gone = ["feed", "forward", "here", "link", "noth", "yet"]  # stems of the words the edits removed
     assert [word for word in gone if word in index["terms"]] == []
@@ -294,15 +293,6 @@ def computed_project(tmp_path: Path, glossary_dir: Path) -> Path:
     (tmp_path / "lib" / "demo.py").write_text(DEMO)
     (tmp_path / "lib" / "value.txt").write_text("7\n")
     return tmp_path
-
-
-def clean_build(project: Path, page: str = "computed") -> str:
-    """Build into fresh output and doctree folders (build/cache is kept); return the page's HTML."""
-    for folder in ("html", "doctrees"):
-        shutil.rmtree(project / folder, ignore_errors=True)
-    result = sphinx(project, "-E")
-    assert result.returncode == 0, result.stderr
-    return (project / "html" / f"{page}.html").read_text()
 
 
 def test_figures_and_tables_are_reused_until_a_module_or_data_file_changes(computed_project):
@@ -356,14 +346,6 @@ def cited_project(tmp_path: Path, glossary_dir: Path) -> Path:
     return tmp_path
 
 
-def site(project: Path) -> dict[str, bytes]:
-    return {
-        str(p.relative_to(project / "html")): p.read_bytes()
-        for p in sorted((project / "html").rglob("*"))
-        if p.is_file()
-    }
-
-
 def test_kept_citations_give_the_pages_formatting_them_anew_gives(cited_project):
     first = site(cited_project)
     assert "Vaswani and Shazeer, 2017" in first["cites.html"].decode()
@@ -382,14 +364,10 @@ def test_an_entry_edit_with_citations_gives_what_a_clean_build_gives(cited_proje
     result = sphinx(cited_project)
     assert result.returncode == 0, result.stderr
     assert reread(result) == {"glossary/concepts", "glossary"}
-    incremental = site(cited_project)
-    assert "trained to predict tokens" in incremental["glossary/concepts.html"].decode()
-    clean_build(cited_project, "cites")
-    clean = site(cited_project)
-    assert incremental.keys() == clean.keys()
+    assert "trained to predict tokens" in site(cited_project)["glossary/concepts.html"].decode()
     # Byte for byte: the glossary's pages are no longer in the search index, whose incremental copy kept
     # removed words (the glossary block searches its own names and words instead).
-    assert [name for name in clean if incremental[name] != clean[name]] == []
+    assert unlike_a_clean_build(cited_project) == []
 
 
 def test_the_index_pages_are_written_again_only_after_a_change(project):
@@ -502,10 +480,4 @@ def test_inlined_pages_built_incrementally_are_those_of_a_clean_build(inlined_pr
     assert result.returncode == 0, result.stderr
     assert "first" not in written(result)
     assert inline_style((inlined_project / "html" / "first.html").read_text()) == "p{margin:1px}"
-    incremental = site(inlined_project)
-    shutil.rmtree(inlined_project / "html")
-    shutil.rmtree(inlined_project / "doctrees")
-    assert sphinx(inlined_project, "-E").returncode == 0
-    clean = site(inlined_project)
-    assert incremental.keys() == clean.keys()
-    assert [name for name in clean if incremental[name] != clean[name]] == []
+    assert unlike_a_clean_build(inlined_project) == []
