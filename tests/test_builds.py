@@ -222,9 +222,14 @@ def test_an_entry_moved_to_another_category_moves_its_links_as_a_clean_build_doe
 
 
 def test_the_search_page_stamps_the_glossary_files_it_loads(project):
+    kept = project / "build" / "cache" / "glossary"  # the entries and their words, read once per content
+    before = sorted(kept.glob("*.pickle"))
+    assert len(before) == 1
     path = project / "glossary" / "architecture" / "transformer.md"
     path.write_text(path.read_text().replace("attention and feed-forward layers.", "attention layers."))
     assert sphinx(project).returncode == 0
+    after = sorted(kept.glob("*.pickle"))
+    assert len(after) == 1 and after != before
     static = project / "html" / "_static"
     files = [static / "llmterms-glossary.js", *sorted((static / "llmterms-words").glob("*.js"))]
     assert len(files) > 10

@@ -200,6 +200,31 @@ def _script(variable: str, payload) -> str:
     return f"window.{variable} = {_json(payload)};\n"
 
 
+def _package_glossary(app: Sphinx) -> tuple[_glossary.Glossary, dict]:
+    """The glossary as the package reads it, with its words by letter (:func:`_words_data`), kept under a
+    key of the entries' content and the package's code: reading 388 entries and indexing their words
+    took 0.7 s of every build that read a page, the data and the search page each reading them."""
+    root = glossary_dir(app)
+    key = computed.key(app, "glossary", computed.digest_of(root))
+    if key not in _KEPT:
+        kept = computed.load(app, "glossary", key)
+        if not (isinstance(kept, tuple) and len(kept) == 2 and isinstance(kept[0], _glossary.Glossary)):
+            glossary = _glossary.load(root, strict=False)
+            kept = (glossary, _words_data(glossary))
+            computed.save(app, "glossary", key, kept)
+            # One copy: the key changes with every entry edit, and nothing reads an older one.
+            for old in computed.folder(app, "glossary").glob("*.pickle"):
+                if old.stem != key:
+                    old.unlink(missing_ok=True)
+        _KEPT.clear()
+        _KEPT[key] = kept
+    return _KEPT[key]
+
+
+#: The kept glossary of this process, under its key.
+_KEPT: dict[str, tuple[_glossary.Glossary, dict]] = {}
+
+
 def _write_data(app: Sphinx, env) -> None:
     # Written once reading is done and before any page is: each page's <script ...?v=checksum> stamp is
     # computed from these files, so they must already hold this build's data.
@@ -222,11 +247,10 @@ def _write_data(app: Sphinx, env) -> None:
     compact = {e["term"]: _compact(e) for e in data}
     # The entries as the package reads them (a cached load): the ranking's input is what `llmterms search`
     # ranks, not a copy of its rules. The names are in the search page itself (_search_script).
-    glossary = _glossary.load(glossary_dir(app), strict=False)
+    glossary, text = _package_glossary(app)
     _publish(out, SCRIPT, _script("LLMTERMS_SUMMARIES", [e.summary for e in glossary.ordered()]))
     # Loaded by llmterms-search.js with <script> elements, which work from a folder too (no fetch). A letter
     # no word starts with any more leaves no file behind, as a clean build would not write it.
-    text = _words_data(glossary)
     folder = out / "_static" / WORDS
     for stale in set(folder.glob("*.js")) - {folder / f"{key}.js" for key in text}:
         stale.unlink()
@@ -298,7 +322,7 @@ def _search_script(app: Sphinx, domain: GlossaryDomain) -> str:
     """
     if not domain.entries:
         return ""
-    glossary = _glossary.load(glossary_dir(app), strict=False)
+    glossary, _ = _package_glossary(app)
     code = (STATIC / "llmterms-search.js").read_text(encoding="utf-8")
     ranking = _ranking_data(glossary, _entries_data(domain))
     # The files it loads next, with this build's stamp: their positions are those of these entries.
