@@ -16,6 +16,7 @@ import functools
 import hashlib
 import os
 import pickle
+from collections.abc import Callable
 from pathlib import Path
 
 from sphinx.application import Sphinx
@@ -92,6 +93,31 @@ def save(app: Sphinx, kind: str, name: str, value: object) -> None:
     partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
     partial.write_bytes(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
     partial.replace(path)
+
+
+def kept(app: Sphinx, kind: str, name: str, compute: Callable[[], object]) -> object:
+    """The result stored under ``name``, else ``compute()`` stored there; one per kind is kept on disk,
+    the one last asked for, and the process keeps it too.
+
+    For results whose ``name`` changes with every edit of what they are computed from (the glossary, read
+    again when an entry changes), so that older ones are not left behind.
+    """
+    memo = _KEPT.setdefault(kind, {})
+    if name not in memo:
+        value = load(app, kind, name)
+        if value is None:
+            value = compute()
+            save(app, kind, name, value)
+            for old in folder(app, kind).glob("*.pickle"):
+                if old.stem != name:
+                    old.unlink(missing_ok=True)
+        memo.clear()
+        memo[name] = value
+    return memo[name]
+
+
+#: What :func:`kept` returned last in this process, by kind.
+_KEPT: dict[str, dict[str, object]] = {}
 
 
 def setup(app: Sphinx) -> None:

@@ -15,7 +15,6 @@ Editing a chapter then rewrites a category page (when its lines change) without 
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from docutils import nodes
@@ -28,6 +27,7 @@ from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
 from llmterms import glossary as _glossary
+from llmterms.sphinxext import computed
 from llmterms.sphinxext.domain import GlossaryDomain, domain_of, entry_files, glossary_dir
 
 logger = logging.getLogger(__name__)
@@ -59,23 +59,23 @@ def _meta_markdown(entry: _glossary.Entry, cite: bool) -> list[str]:
     return lines
 
 
-def _loaded(root: Path, files: list[str]) -> _glossary.Glossary | list[_glossary.Problem]:
-    """The glossary under ``root`` (or its problems when it cannot be read), parsed once per process.
+def loaded_glossary(app: Sphinx) -> _glossary.Glossary | list[_glossary.Problem]:
+    """The manual's glossary (or its problems when it cannot be read), read once per content of its files.
 
-    Fourteen directives read the same entries in one build; they share one parse while no file changed.
+    Fourteen directives and the web data read the same entries in one build, and a build that reads no
+    entry needs no parse (0.4 s): the result is kept under a key of the files and the package
+    (:func:`llmterms.sphinxext.computed.kept`).
     """
-    stamp = tuple((f, os.stat(f).st_mtime_ns, os.stat(f).st_size) for f in files)
-    key = (str(root), stamp)
-    if key not in _LOADED:
-        _LOADED.clear()
+    root = glossary_dir(app)
+
+    def read() -> _glossary.Glossary | list[_glossary.Problem]:
         try:
-            _LOADED[key] = _glossary.load(root, strict=False)
+            return _glossary.load(root, strict=False)
         except _glossary.GlossaryError as exc:
-            _LOADED[key] = list(exc.problems)
-    return _LOADED[key]
+            return list(exc.problems)
 
-
-_LOADED: dict[tuple, _glossary.Glossary | list[_glossary.Problem]] = {}
+    key = computed.key(app, "glossary", computed.digest_of(root))
+    return computed.kept(app, "glossary", key, read)  # type: ignore[return-value]
 
 
 def _category(directive: SphinxDirective) -> str:
@@ -107,7 +107,7 @@ class GlossaryDirective(SphinxDirective):
             self.env.note_dependency(file)
         # An edited entry can break another category's see-also, but the index page reads every file and
         # reports that; here only this category's entries matter.
-        loaded = _loaded(root, entry_files(self.env.app))
+        loaded = loaded_glossary(self.env.app)
         if isinstance(loaded, list):
             return []
         entries = loaded.by_category().get(category, [])
@@ -169,11 +169,10 @@ class GlossaryIndexDirective(SphinxDirective):
         if self.env.app.builder.name not in ("html", "dirhtml"):
             # The PDF and the EPUB have the category chapters themselves; the index is a web page's filter.
             return []
-        root = glossary_dir(self.env.app)
         files = entry_files(self.env.app)
         for file in files:
             self.env.note_dependency(file)
-        loaded = _loaded(root, files)
+        loaded = loaded_glossary(self.env.app)
         problems = loaded if isinstance(loaded, list) else loaded.problems
         # Reported while the page is read: -W fails the build on a malformed entry, as `llmterms define` does.
         for problem in problems:
