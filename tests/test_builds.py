@@ -486,3 +486,36 @@ def test_inlined_pages_built_incrementally_are_those_of_a_clean_build(inlined_pr
     assert "first" not in written(result)
     assert inline_style((inlined_project / "html" / "first.html").read_text()) == "p{margin:1px}"
     assert unlike_a_clean_build(inlined_project) == []
+
+
+# -- Sidebars kept across builds -----------------------------------------------------------------------
+
+
+@pytest.fixture
+def themed_project(tmp_path: Path, glossary_dir: Path) -> Path:
+    chapters = {"first": "# First\n\nText.\n", "second": "# Second\n\nMore text.\n"}
+    sphinx_project(tmp_path, chapters)
+    with (tmp_path / "conf.py").open("a") as conf:
+        conf.write('html_theme = "sphinx_book_theme"\n')
+    result = sphinx(tmp_path, "-E")
+    assert result.returncode == 0, result.stderr
+    return tmp_path
+
+
+def sidebar(html: str) -> str:
+    return html[html.index('<nav class="bd-links bd-docs-nav"') :].split("</nav>", 1)[0]
+
+
+def test_a_kept_sidebar_is_drawn_again_when_the_table_of_contents_changes(themed_project):
+    kept = themed_project / "build" / "cache" / "sidebars"
+    assert len(list(kept.glob("*.pickle"))) == 1
+    first = sidebar(clean_build(themed_project, "first"))  # every sidebar from build/cache
+    assert 'href="#">First</a>' in first and ">Second</a>" in first
+    assert 'aria-label="Pages under Glossary"' in first
+    # A page's new title is a new table of contents: another page's sidebar names it, even in a clean build
+    # that keeps build/cache.
+    (themed_project / "docs" / "second.md").write_text("# Second, renamed\n\nMore text.\n")
+    assert sphinx(themed_project).returncode == 0
+    assert ">Second, renamed</a>" in sidebar(clean_build(themed_project, "first"))
+    assert len(list(kept.glob("*.pickle"))) == 1
+    assert unlike_a_clean_build(themed_project) == []
