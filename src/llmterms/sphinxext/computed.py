@@ -1,4 +1,4 @@
-"""Results computed at build time (figures, tables), kept across builds under a key of their code and inputs.
+"""Results computed at build time (figures, tables, sidebars, the glossary), kept under a key of their inputs.
 
 A figure or a table is a function of its own code and of the package it calls, which reads its data files.
 The key is a SHA-256 of that code and of the content of every file of the package (``llmterms``, and the
@@ -8,6 +8,10 @@ rather than what each result really reads costs a few milliseconds and can never
 
 The results go to ``llmterms_build_cache`` (``build/cache`` beside conf.py by default), not into the doctree
 folder, so that a clean build (``-E`` into fresh folders, as CI and ``tox -e docs`` build) finds them too.
+Other modules keep what they would otherwise compute in every build here as well: each stylesheet parsed
+(:mod:`~llmterms.sphinxext.stylesheets`), the glossary read and its words indexed
+(:func:`~llmterms.sphinxext.directive.loaded_glossary`), and each page's sidebar
+(:mod:`~llmterms.sphinxext.navigation`). Delete ``build/cache`` to start from nothing.
 """
 
 from __future__ import annotations
