@@ -91,12 +91,18 @@ def load(app: Sphinx, kind: str, name: str) -> object | None:
         return None
 
 
-def save(app: Sphinx, kind: str, name: str, value: object) -> None:
-    """Store a result; written to a temporary name first, so a parallel reader never sees half a file."""
+def save(app: Sphinx, kind: str, name: str, value: object, *, alone: bool = False) -> None:
+    """Store a result; written to a temporary name first, so a parallel reader never sees half a file.
+    With ``alone``, the other results of its kind go: for kinds whose name changes with every edit of
+    what they are computed from, whose older results nothing asks for again."""
     path = folder(app, kind) / f"{name}.pickle"
     partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
     partial.write_bytes(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
     partial.replace(path)
+    if alone:
+        for old in path.parent.glob("*.pickle"):
+            if old != path:
+                old.unlink(missing_ok=True)
 
 
 def kept(app: Sphinx, kind: str, name: str, compute: Callable[[], object]) -> object:
@@ -111,10 +117,7 @@ def kept(app: Sphinx, kind: str, name: str, compute: Callable[[], object]) -> ob
         value = load(app, kind, name)
         if value is None:
             value = compute()
-            save(app, kind, name, value)
-            for old in folder(app, kind).glob("*.pickle"):
-                if old.stem != name:
-                    old.unlink(missing_ok=True)
+            save(app, kind, name, value, alone=True)
         memo.clear()
         memo[name] = value
     return memo[name]

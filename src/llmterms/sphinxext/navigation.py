@@ -70,11 +70,8 @@ class _Sidebars:
 
     def save(self) -> None:
         if self.changed:
-            computed.save(self.app, "sidebars", self.state, self.html)
             # One table of contents at a time: an older one's sidebars are never asked for again.
-            for old in computed.folder(self.app, "sidebars").glob("*.pickle"):
-                if old.stem != self.state:
-                    old.unlink(missing_ok=True)
+            computed.save(self.app, "sidebars", self.state, self.html, alone=True)
 
 
 _SIDEBARS: dict[int, _Sidebars] = {}
