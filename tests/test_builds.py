@@ -491,12 +491,27 @@ def test_inlined_pages_built_incrementally_are_those_of_a_clean_build(inlined_pr
 # -- Sidebars kept across builds -----------------------------------------------------------------------
 
 
+#: Counts the theme's calls for Sphinx's table of contents (each sidebar it draws) into toctree-calls.
+COUNT_TOCTREES = """
+def setup(app):
+    from pathlib import Path
+    from sphinx.builders.html import StandaloneHTMLBuilder
+    calls = []
+    original = StandaloneHTMLBuilder._get_local_toctree
+    def counted(self, *args, **kwargs):
+        calls.append(args)
+        return original(self, *args, **kwargs)
+    StandaloneHTMLBuilder._get_local_toctree = counted
+    app.connect("build-finished", lambda app, exc: Path(app.confdir, "toctree-calls").write_text(str(len(calls))))
+"""
+
+
 @pytest.fixture
 def themed_project(tmp_path: Path, glossary_dir: Path) -> Path:
     chapters = {"first": "# First\n\nText.\n", "second": "# Second\n\nMore text.\n"}
     sphinx_project(tmp_path, chapters)
     with (tmp_path / "conf.py").open("a") as conf:
-        conf.write('html_theme = "sphinx_book_theme"\n')
+        conf.write('html_theme = "sphinx_book_theme"\n' + COUNT_TOCTREES)
     result = sphinx(tmp_path, "-E")
     assert result.returncode == 0, result.stderr
     return tmp_path
@@ -509,7 +524,12 @@ def sidebar(html: str) -> str:
 def test_a_kept_sidebar_is_drawn_again_when_the_table_of_contents_changes(themed_project):
     kept = themed_project / "build" / "cache" / "sidebars"
     assert len(list(kept.glob("*.pickle"))) == 1
+    drawn = themed_project / "toctree-calls"
+    assert int(drawn.read_text()) >= 5  # the first build drew each page's sidebar
     first = sidebar(clean_build(themed_project, "first"))  # every sidebar from build/cache
+    # pydata-sphinx-theme renders the sidebar template twice a page (once to see whether it is empty):
+    # both times from build/cache.
+    assert drawn.read_text() == "0"
     assert 'href="#">First</a>' in first and ">Second</a>" in first
     assert 'aria-label="Pages under Glossary"' in first
     # A page's new title is a new table of contents: another page's sidebar names it, even in a clean build

@@ -17,6 +17,11 @@ The theme builds each page's sidebar anew, from Sphinx's whole table of contents
 contents (which pages include which, their titles and numbers, the sources that hold toctrees), the
 configuration and the code, so it is kept under a key of those (:func:`toc_state`) in build/cache, and a
 build with the same table of contents, clean or not, takes each page's sidebar from there.
+
+The theme draws each sidebar twice: pydata-sphinx-theme renders the book theme's sidebar template once in
+its own ``html-page-context`` handler, only to drop it if it comes out empty, then once more in the page.
+So the functions are put into the context here, before that handler runs, and both renderings take the
+kept sidebar.
 """
 
 from __future__ import annotations
@@ -103,6 +108,25 @@ def _wrap_toctree(app: Sphinx, pagename: str, templatename: str, context: dict, 
     context["generate_toctree_html"] = generate_named
 
 
+def _toctree_functions_first(app: Sphinx) -> None:
+    # pydata-sphinx-theme connects add_toctree_functions and then update_and_remove_templates, both at the
+    # default priority; the second renders the sidebar template, so a wrapper connected after the first
+    # would miss that rendering. Run the first ourselves, earlier, with the wrapper right after it.
+    try:
+        from pydata_sphinx_theme import toctree
+    except ImportError:
+        return
+    for listener in list(app.events.listeners["html-page-context"]):
+        if listener.handler is toctree.add_toctree_functions:
+            app.disconnect(listener.id)
+
+            def add_named(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
+                toctree.add_toctree_functions(app, pagename, templatename, context, doctree)
+                _wrap_toctree(app, pagename, templatename, context, doctree)
+
+            app.connect("html-page-context", add_named, priority=listener.priority - 1)
+
+
 def _save_sidebars(app: Sphinx, exception) -> None:
     sidebars = _SIDEBARS.pop(id(app), None)
     if sidebars is not None and exception is None:
@@ -110,6 +134,8 @@ def _save_sidebars(app: Sphinx, exception) -> None:
 
 
 def setup(app: Sphinx) -> None:
-    # After pydata-sphinx-theme's own handler (default priority 500), which puts the function in the context.
+    # The theme has connected its handlers by builder-inited. The wrapper at 900 is for a theme whose
+    # functions come from elsewhere; it leaves an already wrapped function alone.
+    app.connect("builder-inited", _toctree_functions_first)
     app.connect("html-page-context", _wrap_toctree, priority=900)
     app.connect("build-finished", _save_sidebars)
