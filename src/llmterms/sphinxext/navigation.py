@@ -113,7 +113,7 @@ def _toctree_functions_first(app: Sphinx) -> None:
     # default priority; the second renders the sidebar template, so a wrapper connected after the first
     # would miss that rendering. Run the first ourselves, earlier, with the wrapper right after it.
     try:
-        from pydata_sphinx_theme import toctree
+        from pydata_sphinx_theme import toctree  # type: ignore[import-untyped]
     except ImportError:
         return
     for listener in list(app.events.listeners["html-page-context"]):

@@ -230,6 +230,28 @@ def _parse(css: str) -> list:
     return units
 
 
+def _vocabulary(units: list, kind: type) -> Iterator[str]:
+    """The class and @keyframes names (``kind`` _Rule), or the custom properties set (_Declaration)."""
+    for unit in units:
+        if isinstance(unit, _Group):
+            yield from _vocabulary(unit.units, kind)
+        elif isinstance(unit, _Raw):
+            if kind is _Rule and unit.keyframes:
+                yield unit.keyframes
+        elif kind is _Rule:
+            for _, _, classes in unit.selectors:
+                yield from classes
+        else:
+            yield from (d.custom for d in unit.declarations if d.custom)
+
+
+def _relevant(words: frozenset[str], customs: frozenset[str], used: set[str], reads: set[str] | None):
+    return (
+        frozenset(words.intersection(used)),
+        None if reads is None else frozenset(r for r in reads if r in customs or r.endswith("-")),
+    )
+
+
 class Stylesheet:
     """A stylesheet read once, from which each page takes the rules it can use.
 
@@ -240,11 +262,29 @@ class Stylesheet:
 
     def __init__(self, css: str):
         self.units = _parse(minify(css))
+        self.words: frozenset[str] = frozenset(_vocabulary(self.units, _Rule))
+        self.customs: frozenset[str] = frozenset(_vocabulary(self.units, _Declaration))
 
     def select(self, used: set[str], reads: set[str] | None = None) -> str:
         """The rules whose selectors name only classes in ``used``; with ``reads`` (custom properties the
         page's HTML and scripts read; a name ending in "-" stands for every name it starts), only the custom
         properties something kept reads."""
+        return self._select(*self.relevant(used, reads))
+
+    def relevant(
+        self, used: set[str], reads: set[str] | None
+    ) -> tuple[frozenset[str], frozenset[str] | None]:
+        """What :meth:`select` reads of its arguments: the sheet's classes and @keyframes names in ``used``,
+        its custom properties and the prefixes in ``reads``; pages that agree on these get the same rules.
+
+        >>> sheet = Stylesheet(":root{--b:0}.x{a:var(--b)}")
+        >>> classes, reads = sheet.relevant({"x", "y"}, {"--b", "--c", "--d-"})
+        >>> sorted(classes), sorted(reads)
+        (['x'], ['--b', '--d-'])
+        """
+        return _relevant(self.words, self.customs, used, reads)
+
+    def _select(self, used: frozenset[str], reads: frozenset[str] | None) -> str:
         kept: list[tuple[_Rule, list[str]]] = []
         self._pick(self.units, used, kept)
         chosen = {id(rule): selectors for rule, selectors in kept}
@@ -274,7 +314,7 @@ class Stylesheet:
                     names |= d.names
         return self._render(self.units, chosen, read, names)
 
-    def _pick(self, units: list, used: set[str], kept: list) -> None:
+    def _pick(self, units: list, used: frozenset[str], kept: list) -> None:
         for unit in units:
             if isinstance(unit, _Group):
                 self._pick(unit.units, used, kept)
@@ -335,15 +375,23 @@ _CODE = Path(__file__).read_bytes()
 
 
 class _Site:
-    """The files pages inline or load, each read at most once per build, each stylesheet parsed once for
-    as long as its text and this module are unchanged (parsing the six took 1.6 s of every build that wrote
-    a page)."""
+    """The files pages inline or load, each read at most once per build, and each page's rules.
+
+    Parsing the six stylesheets took 1.6 s and selecting from them 0.6 s of a chapter build, for rules that
+    are mostly those the last build selected. So the selections are kept in build/cache, by stylesheet
+    (its text and this module's code) and by what the selection depends on (:meth:`Stylesheet.relevant`),
+    one for each page that now uses it; a stylesheet is parsed (or its parse loaded) only for a selection
+    not kept.
+    """
 
     def __init__(self, outdir: Path, app: Sphinx | None = None):
         self.outdir = outdir
         self.app = app
         self.texts: dict[str, str] = {}
         self.sheets: dict[str, Stylesheet] = {}
+        self.kept: dict[str, dict] = {}  # by sheet: its key, words, customs, answers and the pages' choices
+        self.changed: set[str] = set()
+        self.pages: set[str] = set()  # every page of the site, inlined in this build or not
 
     def text(self, name: str) -> str:
         if name not in self.texts:
@@ -351,18 +399,55 @@ class _Site:
             self.texts[name] = path.read_text(encoding="utf-8") if path.is_file() else ""
         return self.texts[name]
 
+    def _key(self, name: str) -> str:
+        return hashlib.sha256(_CODE + b"\0" + self.text(name).encode("utf-8")).hexdigest()
+
     def sheet(self, name: str) -> Stylesheet:
         if name not in self.sheets:
-            text = self.text(name)
-            key = hashlib.sha256(_CODE + b"\0" + text.encode("utf-8")).hexdigest()
+            key = self._key(name)
             kept = computed.load(self.app, "stylesheets", key) if self.app else None
-            if isinstance(kept, Stylesheet):
-                self.sheets[name] = kept
-            else:
-                self.sheets[name] = Stylesheet(text)
-                if self.app:
-                    computed.save(self.app, "stylesheets", key, self.sheets[name])
+            self.sheets[name] = kept if isinstance(kept, Stylesheet) else Stylesheet(self.text(name))
+            if self.app and not isinstance(kept, Stylesheet):
+                computed.save(self.app, "stylesheets", key, self.sheets[name])
         return self.sheets[name]
+
+    def _answers(self, name: str) -> dict:
+        if name not in self.kept:
+            key = self._key(name)
+            kept = computed.load(self.app, "stylesheet-rules", key) if self.app else None
+            if not isinstance(kept, dict) or kept.get("key") != key:
+                sheet = self.sheet(name)
+                kept = {
+                    "key": key,
+                    "words": sheet.words,
+                    "customs": sheet.customs,
+                    "answers": {},
+                    "pages": {},
+                }
+            self.kept[name] = kept
+        return self.kept[name]
+
+    def select(self, name: str, page: str, used: set[str], reads: set[str]) -> str:
+        """The rules of stylesheet ``name`` for ``page``: :meth:`Stylesheet.select`, kept."""
+        kept = self._answers(name)
+        relevant = _relevant(kept["words"], kept["customs"], used, reads)
+        if relevant not in kept["answers"]:
+            kept["answers"][relevant] = self.sheet(name)._select(*relevant)
+            self.changed.add(name)
+        if kept["pages"].get(page) != relevant:
+            kept["pages"][page] = relevant
+            self.changed.add(name)
+        return kept["answers"][relevant]
+
+    def save(self) -> None:
+        """Keep the selections the site's pages now use, and only those."""
+        for name, kept in self.kept.items():
+            pages = {page: choice for page, choice in kept["pages"].items() if page in self.pages}
+            if self.app and (name in self.changed or pages != kept["pages"]):
+                answers = {choice: kept["answers"][choice] for choice in set(pages.values())}
+                computed.save(
+                    self.app, "stylesheet-rules", kept["key"], kept | {"answers": answers, "pages": pages}
+                )
 
 
 def _plain(html: str) -> str:
@@ -374,12 +459,13 @@ def _plain(html: str) -> str:
 def _inline(site: _Site, page: Path) -> None:
     """Write into the page's placeholder the rules it can use, and into its head the scripts it waits for,
     unless a former build did so from the same page and the same files."""
+    where = page.relative_to(site.outdir).as_posix()
+    site.pages.add(where)
     written = page.read_text(encoding="utf-8")
     html = _plain(written)
     found = _PLACEHOLDER.search(html)
     if not found:
         return
-    where = page.relative_to(site.outdir).as_posix()
     here = posixpath.dirname(where)
 
     def local(href: str) -> str:
@@ -394,7 +480,7 @@ def _inline(site: _Site, page: Path) -> None:
     texts = [html, *inputs[len(sheets) :]]
     used = {word for text in texts for word in _WORD.findall(text)}
     reads = {name for text in texts for name in _CUSTOM.findall(text)}
-    css = "".join(rebase(site.sheet(name).select(used, reads), name, where) for name in sheets)
+    css = "".join(rebase(site.select(name, where, used, reads), name, where) for name in sheets)
     if "</style" in css.lower():
         raise ValueError(f"{sheets}: a stylesheet that closes the <style> element cannot be inlined")
     style = f'<style data-llmterms-inline="{found.group(1)}" data-llmterms-stamp="{stamp}">{css}</style>'
@@ -419,6 +505,7 @@ def _inline_site(app: Sphinx, exception) -> None:
     for page in sorted(site.outdir.rglob("*.html")):
         if not {"_static", "_sources"} & set(page.relative_to(site.outdir).parts):
             _inline(site, page)
+    site.save()
 
 
 def setup(app: Sphinx) -> None:
