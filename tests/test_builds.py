@@ -488,6 +488,29 @@ def test_inlined_pages_built_incrementally_are_those_of_a_clean_build(inlined_pr
     assert unlike_a_clean_build(inlined_project) == []
 
 
+def test_a_page_left_as_the_last_build_inlined_it_is_not_read_again(inlined_project):
+    # A build that writes no page, with the same stylesheet, takes each page for what it left (it knows the
+    # file by its inode, size and time): a page changed behind its back, keeping those, is not read.
+    # (Read, the changed text would not match the page's stamp, and the page would be inlined and written.)
+    page = inlined_project / "html" / "first.html"
+    stat = page.stat()
+    html = page.read_bytes()
+    with page.open("r+b") as f:
+        f.seek(html.index(b"A paragraph."))
+        f.write(b"B")
+    os.utime(page, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    result = sphinx(inlined_project)
+    assert result.returncode == 0, result.stderr
+    assert written(result) == set()
+    assert page.stat().st_mtime_ns == stat.st_mtime_ns
+    assert b"B paragraph." in page.read_bytes()
+    # A stylesheet that changes is a reason to read each page again, and that page is inlined anew.
+    css = inlined_project / "_static" / "site.css"
+    css.write_text(css.read_text().replace("margin: 0", "margin: 2px"))
+    assert sphinx(inlined_project).returncode == 0
+    assert inline_style(page.read_text()) == "p{margin:2px}"
+
+
 # -- Sidebars kept across builds -----------------------------------------------------------------------
 
 

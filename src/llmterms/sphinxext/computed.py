@@ -37,7 +37,10 @@ def _file_digest(path: str, mtime_ns: int, size: int) -> bytes:
         return hashlib.file_digest(f, "sha256").digest()
 
 
+@functools.cache
 def _tree_digest(root: Path) -> bytes:
+    # Kept for one build (cleared when a builder starts): a build looked the same trees up 25 times, each
+    # a stat of some 500 files, and Sphinx too assumes the sources do not change while it builds.
     files = [root] if root.is_file() else sorted(root.rglob("*"))
     digest = hashlib.sha256()
     for path in files:
@@ -50,7 +53,7 @@ def _tree_digest(root: Path) -> bytes:
 
 
 def digest_of(path: str | Path) -> str:
-    """The content hash of one file or of every file under a folder.
+    """The content hash of one file or of every file under a folder, as this build first saw it.
 
     >>> len(digest_of(PACKAGE / "__init__.py"))
     64
@@ -127,6 +130,53 @@ def kept(app: Sphinx, kind: str, name: str, compute: Callable[[], object]) -> ob
 _KEPT: dict[str, dict[str, object]] = {}
 
 
+def stat_of(path: Path) -> tuple[int, int, int] | None:
+    """What tells a file apart from the one this extension last wrote there: its inode, size and
+    modification time, or None when there is no file.
+
+    >>> stat_of(PACKAGE / "no such file") is None
+    True
+    """
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return stat.st_ino, stat.st_size, stat.st_mtime_ns
+
+
+def output_notes(app: Sphinx) -> dict:
+    """What this extension noted about the files it last wrote into this output folder (a file's
+    :func:`stat_of` after it was finished, say), so that a build can tell that a file is still as it left it
+    without reading it. Kept beside the doctrees, where a clean build into a fresh folder finds none, and
+    saved when the build finishes."""
+    if id(app) not in _NOTES:
+        path = Path(app.doctreedir) / "llmterms-output-notes.pickle"
+        try:
+            notes = pickle.loads(path.read_bytes())
+        except (OSError, pickle.UnpicklingError, EOFError):
+            notes = {}
+        _NOTES[id(app)] = (notes, dict(notes)) if notes.get("outdir") == str(app.outdir) else ({}, {})
+    return _NOTES[id(app)][0]
+
+
+#: Each application's notes, and the notes as they were read.
+_NOTES: dict[int, tuple[dict, dict]] = {}
+
+
+def _save_notes(app: Sphinx, exception) -> None:
+    notes, read = _NOTES.pop(id(app), (None, None))
+    if notes is not None and exception is None and notes != read:
+        path = Path(app.doctreedir) / "llmterms-output-notes.pickle"
+        path.write_bytes(pickle.dumps(notes | {"outdir": str(app.outdir)}, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def _forget_digests(app: Sphinx) -> None:
+    _tree_digest.cache_clear()
+
+
 def setup(app: Sphinx) -> None:
+    app.connect("builder-inited", _forget_digests)
+    # Last, after every handler that notes what it wrote.
+    app.connect("build-finished", _save_notes, priority=999)
     app.add_config_value("llmterms_build_cache", "build/cache", "", types=[str])
     app.add_config_value("llmterms_cache_inputs", [], "", types=[list])

@@ -392,12 +392,19 @@ class _Site:
         self.kept: dict[str, dict] = {}  # by sheet: its key, words, customs, answers and the pages' choices
         self.changed: set[str] = set()
         self.pages: set[str] = set()  # every page of the site, inlined in this build or not
+        self.signatures: dict[tuple[str, ...], int] = {}
 
     def text(self, name: str) -> str:
         if name not in self.texts:
             path = self.outdir / name
             self.texts[name] = path.read_text(encoding="utf-8") if path.is_file() else ""
         return self.texts[name]
+
+    def signature(self, names: tuple[str, ...]) -> int:
+        """A checksum of the named files' content (their names included)."""
+        if names not in self.signatures:
+            self.signatures[names] = zlib.crc32("\0".join([*names, *map(self.text, names)]).encode())
+        return self.signatures[names]
 
     def _key(self, name: str) -> str:
         return hashlib.sha256(_CODE + b"\0" + self.text(name).encode("utf-8")).hexdigest()
@@ -461,6 +468,10 @@ def _inline(site: _Site, page: Path) -> None:
     unless a former build did so from the same page and the same files."""
     where = page.relative_to(site.outdir).as_posix()
     site.pages.add(where)
+    notes = computed.output_notes(site.app) if site.app else {}
+    noted = notes.get(f"inlined {where}")
+    if noted and noted[0] == computed.stat_of(page) and noted[2] == site.signature(noted[1]):
+        return  # the file this function last left, from files that are still the same
     written = page.read_text(encoding="utf-8")
     html = _plain(written)
     found = _PLACEHOLDER.search(html)
@@ -475,7 +486,9 @@ def _inline(site: _Site, page: Path) -> None:
     scripts = [local(src) for src in _SCRIPT.findall(html)]
     inputs = [site.text(name) for name in sheets + scripts]
     stamp = f"{zlib.crc32(chr(0).join([html, *sheets, *scripts, *inputs]).encode()):08x}"
+    named = tuple(sheets + scripts)
     if f'data-llmterms-stamp="{stamp}"' in written:  # as the last build left it
+        notes[f"inlined {where}"] = (computed.stat_of(page), named, site.signature(named))
         return
     texts = [html, *inputs[len(sheets) :]]
     used = {word for text in texts for word in _WORD.findall(text)}
@@ -496,6 +509,7 @@ def _inline(site: _Site, page: Path) -> None:
     head = _HEAD_SCRIPT.sub(script, html[found.end() : end])
     out = html[: found.start()] + style + head + html[end:]
     page.write_text(out, encoding="utf-8")
+    notes[f"inlined {where}"] = (computed.stat_of(page), named, site.signature(named))
 
 
 def _inline_site(app: Sphinx, exception) -> None:

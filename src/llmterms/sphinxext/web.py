@@ -431,11 +431,15 @@ def _drop_glossary_from_index(app: Sphinx, exception) -> None:
     Their index entries, objects and words are 150 kB of the 290 kB index every search downloads, and the
     search page drops every result on those pages (llmterms-search.js). The pages stay in ``docnames``, so
     the other pages' numbers do not change. Sphinx reads this file back in an incremental build and
-    writes it again, so this runs after every build.
+    writes it again, so this runs after every build that wrote it (one that did not leaves the file this
+    function last wrote, which :func:`~llmterms.sphinxext.computed.output_notes` tells apart).
     """
     path = Path(app.outdir) / "searchindex.js"
     glossary = domain_of(app.env).glossary_pages
     if exception is not None or not _is_site(app) or not glossary or not path.is_file():
+        return
+    notes = computed.output_notes(app)
+    if notes.get("searchindex.js") == computed.stat_of(path):
         return
     text = path.read_text(encoding="utf-8")
     head, body, tail = (
@@ -469,6 +473,7 @@ def _drop_glossary_from_index(app: Sphinx, exception) -> None:
             del index["objects"][prefix]
     lighter = head + json.dumps(index, ensure_ascii=False, separators=(",", ":"), sort_keys=True) + tail
     _write_if_changed(path, lighter)
+    notes["searchindex.js"] = computed.stat_of(path)
 
 
 def _visit_citation(self, node: nodes.citation) -> None:
