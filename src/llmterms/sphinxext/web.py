@@ -201,14 +201,26 @@ def _script(variable: str, payload) -> str:
     return f"window.{variable} = {_json(payload)};\n"
 
 
-def _package_glossary(app: Sphinx) -> tuple[_glossary.Glossary, dict]:
-    """The glossary as the package reads it, with its words by letter (:func:`_words_data`, 0.3 s), each
-    computed once per content of the entries."""
+def _package_glossary(app: Sphinx) -> _glossary.Glossary:
+    """The glossary as the package reads it, read once per content of the entries."""
     glossary = loaded_glossary(app)
     if isinstance(glossary, list):  # unreadable: the pages reported why
         glossary = _glossary.Glossary((), glossary_dir(app))
+    return glossary
+
+
+def _words_scripts(app: Sphinx, glossary: _glossary.Glossary) -> dict[str, str]:
+    """The glossary's words by letter (:func:`_words_data`, 0.3 s), each letter's as the script that holds
+    it, computed once per content of the entries (kept as text, the scripts load in 1 ms, not 100)."""
+
+    def scripts() -> dict[str, str]:
+        return {
+            key: f"LLMTERMS_WORDS.set({json.dumps(key)}, {_json(found)});\n"
+            for key, found in _words_data(glossary).items()
+        }
+
     key = computed.key(app, "glossary-words", computed.digest_of(glossary_dir(app)))
-    return glossary, computed.kept(app, "glossary-words", key, lambda: _words_data(glossary))  # type: ignore[return-value]
+    return computed.kept(app, "glossary-words", key, scripts)  # type: ignore[return-value]
 
 
 def _write_data(app: Sphinx, env) -> None:
@@ -233,15 +245,16 @@ def _write_data(app: Sphinx, env) -> None:
     compact = {e["term"]: _compact(e) for e in data}
     # The entries as the package reads them (a cached load): the ranking's input is what `llmterms search`
     # ranks, not a copy of its rules. The names are in the search page itself (_search_script).
-    glossary, text = _package_glossary(app)
+    glossary = _package_glossary(app)
     _publish(out, SCRIPT, _script("LLMTERMS_SUMMARIES", [e.summary for e in glossary.ordered()]))
     # Loaded by llmterms-search.js with <script> elements, which work from a folder too (no fetch). A letter
     # no word starts with any more leaves no file behind, as a clean build would not write it.
     folder = out / "_static" / WORDS
-    for stale in set(folder.glob("*.js")) - {folder / f"{key}.js" for key in text}:
+    scripts = _words_scripts(app, glossary)
+    for stale in set(folder.glob("*.js")) - {folder / f"{key}.js" for key in scripts}:
         stale.unlink()
-    for key, found in text.items():
-        _write_if_changed(folder / f"{key}.js", f"LLMTERMS_WORDS.set({json.dumps(key)}, {_json(found)});\n")
+    for key, script in scripts.items():
+        _write_if_changed(folder / f"{key}.js", script)
     tips = _tip_entries(domain, compact)
     for docname, entries in tips.items():
         _publish(out, f"{TIPS}/{docname}.js", _script("LLMTERMS_GLOSSARY", entries))
@@ -308,7 +321,7 @@ def _search_script(app: Sphinx, domain: GlossaryDomain) -> str:
     """
     if not domain.entries:
         return ""
-    glossary, _ = _package_glossary(app)
+    glossary = _package_glossary(app)
     code = (STATIC / "llmterms-search.js").read_text(encoding="utf-8")
     ranking = _ranking_data(glossary, _entries_data(domain))
     # The files it loads next, with this build's stamp: their positions are those of these entries.
