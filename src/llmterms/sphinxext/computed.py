@@ -9,9 +9,12 @@ rather than what each result really reads costs a few milliseconds and can never
 The results go to ``llmterms_build_cache`` (``build/cache`` beside conf.py by default), not into the doctree
 folder, so that a clean build (``-E`` into fresh folders, as CI and ``tox -e docs`` build) finds them too.
 Other modules keep what they would otherwise compute in every build here as well: each stylesheet parsed
-(:mod:`~llmterms.sphinxext.stylesheets`), the glossary read and its words indexed
-(:func:`~llmterms.sphinxext.directive.loaded_glossary`), and each page's sidebar
+and the rules each page selected from it (:mod:`~llmterms.sphinxext.stylesheets`), the glossary read and
+its words indexed (:func:`~llmterms.sphinxext.directive.loaded_glossary`), and each page's sidebar
 (:mod:`~llmterms.sphinxext.navigation`). Delete ``build/cache`` to start from nothing.
+
+Notes on the files last written into an output folder (:func:`output_notes`) are kept with that folder's
+doctrees instead: they describe that folder, and go with it.
 """
 
 from __future__ import annotations
