@@ -232,14 +232,13 @@ def _write_data(app: Sphinx, env) -> None:
     out = Path(app.outdir)
     # The files are a function of what the pages recorded and of the package's code: a build that read
     # no page, with the code unchanged since they were written, would write them again byte for byte.
+    # Noted with the output, not in the domain's data: a build that reads no page does not pickle the
+    # environment, so after a package edit every such build would write the files again.
     written_with = computed.inputs_digest(app)
-    if (
-        not _READ.get(id(app))
-        and domain.data.get("web_written_with") == written_with
-        and (out / "glossary.json").is_file()
-    ):
+    notes = computed.output_notes(app)
+    if not _READ.get(id(app)) and notes.get("web data") == written_with and (out / "glossary.json").is_file():
         return
-    domain.data["web_written_with"] = written_with
+    notes["web data"] = written_with
     data = _entries_data(domain)
     _write_if_changed(out / "glossary.json", json.dumps(data, indent=1, ensure_ascii=False) + "\n")
     compact = {e["term"]: _compact(e) for e in data}
