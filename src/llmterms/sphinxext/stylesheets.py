@@ -393,6 +393,7 @@ class _Site:
         self.changed: set[str] = set()
         self.pages: set[str] = set()  # every page of the site, inlined in this build or not
         self.signatures: dict[tuple[str, ...], int] = {}
+        self.keys: dict[str, str] = {}  # each sheet's cache key: its text and this module's code
 
     def text(self, name: str) -> str:
         if name not in self.texts:
@@ -407,7 +408,9 @@ class _Site:
         return self.signatures[names]
 
     def _key(self, name: str) -> str:
-        return hashlib.sha256(_CODE + b"\0" + self.text(name).encode("utf-8")).hexdigest()
+        if name not in self.keys:
+            self.keys[name] = hashlib.sha256(_CODE + b"\0" + self.text(name).encode("utf-8")).hexdigest()
+        return self.keys[name]
 
     def sheet(self, name: str) -> Stylesheet:
         if name not in self.sheets:
@@ -422,7 +425,7 @@ class _Site:
         if name not in self.kept:
             key = self._key(name)
             kept = computed.load(self.app, "stylesheet-rules", key) if self.app else None
-            if not isinstance(kept, dict) or kept.get("key") != key:
+            if not isinstance(kept, dict):
                 sheet = self.sheet(name)
                 kept = {
                     "key": key,
@@ -487,8 +490,12 @@ def _inline(site: _Site, page: Path) -> None:
     inputs = [site.text(name) for name in sheets + scripts]
     stamp = f"{zlib.crc32(chr(0).join([html, *sheets, *scripts, *inputs]).encode()):08x}"
     named = tuple(sheets + scripts)
-    if f'data-llmterms-stamp="{stamp}"' in written:  # as the last build left it
+
+    def note() -> None:
         notes[f"inlined {where}"] = (computed.stat_of(page), named, site.signature(named))
+
+    if f'data-llmterms-stamp="{stamp}"' in written:  # as the last build left it
+        note()
         return
     texts = [html, *inputs[len(sheets) :]]
     used = {word for text in texts for word in _WORD.findall(text)}
@@ -509,7 +516,7 @@ def _inline(site: _Site, page: Path) -> None:
     head = _HEAD_SCRIPT.sub(script, html[found.end() : end])
     out = html[: found.start()] + style + head + html[end:]
     page.write_text(out, encoding="utf-8")
-    notes[f"inlined {where}"] = (computed.stat_of(page), named, site.signature(named))
+    note()
 
 
 def _inline_site(app: Sphinx, exception) -> None:
